@@ -1,0 +1,25 @@
+package io.heapscope.allocator;
+
+/** The seed's {@code AllocParams}: one allocation request while it is being served. */
+final class AllocParams {
+    final BufferBlock searchKey;
+    final BufferPool pool;
+    final long requestedSize;
+    BufferBlock bufferBlock;
+    /** True when the low watermark is exceeded: relieve the pressure before allocating. */
+    boolean hasMemoryPressure;
+    boolean hasUnifiedMemory = true;
+    /** Set when the buffer came from the cache; its gc age at that moment. */
+    boolean recycled;
+    int recycledGcAge;
+
+    AllocParams(long allocSize, long requestedSize, BufferPool pool) {
+        this.searchKey = BufferBlock.searchKey(allocSize);
+        this.pool = pool;
+        this.requestedSize = requestedSize;
+    }
+
+    long size() {
+        return searchKey.size;
+    }
+}
