@@ -1,0 +1,97 @@
+package io.heapscope.backend.host;
+
+import io.heapscope.device.Buffer;
+import io.heapscope.device.Heap;
+
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A buffer placed in a {@link HostHeap}. Its extent returns to the heap when its retain count reaches zero. */
+final class HostBuffer implements Buffer {
+    private final HostHeap heap;
+    private final MemorySegment memory;
+    private final long offset;
+    private final long placedLength;
+    private final boolean cpuVisible;
+    private final AtomicInteger retainCount = new AtomicInteger(1);
+
+    HostBuffer(HostHeap heap, MemorySegment memory, long offset, long placedLength, boolean cpuVisible) {
+        this.heap = heap;
+        this.memory = memory;
+        this.offset = offset;
+        this.placedLength = placedLength;
+        this.cpuVisible = cpuVisible;
+    }
+
+    @Override
+    public long length() {
+        return memory.byteSize();
+    }
+
+    /** Bytes the buffer takes in its heap (its length rounded up to a page). */
+    long placedLength() {
+        return placedLength;
+    }
+
+    @Override
+    public long address() {
+        return memory.address();
+    }
+
+    @Override
+    public long heapOffset() {
+        return offset;
+    }
+
+    @Override
+    public Heap heap() {
+        return heap;
+    }
+
+    @Override
+    public MemorySegment contents() {
+        if (!cpuVisible) {
+            throw new IllegalStateException("buffer at 0x" + Long.toHexString(address())
+                    + " has private storage and no CPU contents");
+        }
+        checkAlive();
+        return memory;
+    }
+
+    /** The memory behind the buffer, whatever its storage mode (for stream copies). */
+    MemorySegment memory() {
+        checkAlive();
+        return memory;
+    }
+
+    @Override
+    public void retain() {
+        int before = retainCount.getAndUpdate(c -> c <= 0 ? c : c + 1);
+        if (before <= 0) {
+            throw new IllegalStateException("buffer at 0x" + Long.toHexString(address()) + " was released");
+        }
+    }
+
+    @Override
+    public void release() {
+        int after = retainCount.updateAndGet(c -> c <= 0 ? -1 : c - 1);
+        if (after < 0) {
+            throw new IllegalStateException("buffer at 0x" + Long.toHexString(address())
+                    + " released more often than retained");
+        }
+        if (after == 0) {
+            heap.bufferGone(offset);
+        }
+    }
+
+    @Override
+    public int retainCount() {
+        return Math.max(0, retainCount.get());
+    }
+
+    private void checkAlive() {
+        if (retainCount.get() <= 0) {
+            throw new IllegalStateException("buffer at 0x" + Long.toHexString(address()) + " was released");
+        }
+    }
+}
