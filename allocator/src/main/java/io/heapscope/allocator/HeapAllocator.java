@@ -109,6 +109,7 @@ public final class HeapAllocator implements AutoCloseable {
         setHighWatermarkRatio(b.highWatermarkRatio != null ? b.highWatermarkRatio : DEFAULT_HIGH_WATERMARK_RATIO);
         double defaultLow = unifiedMemory ? DEFAULT_LOW_WATERMARK_RATIO_UNIFIED : DEFAULT_LOW_WATERMARK_RATIO_DISCRETE;
         setLowWatermarkRatio(b.lowWatermarkRatio != null ? b.lowWatermarkRatio : defaultLow);
+        AllocatorRegistry.register(this);
     }
 
     /** An allocator on {@code device} configured from system properties and the environment ({@link AllocatorConfig}). */
@@ -623,6 +624,10 @@ public final class HeapAllocator implements AutoCloseable {
             sum += b.size;
         }
         return sum;
+    }
+
+    public boolean isClosed() {
+        return closed;
     }
 
     /** Empties the cache (waiting for the device) and refuses further allocations. Buffers in use stay valid. */
