@@ -66,7 +66,7 @@ public final class HeapAllocator implements AutoCloseable {
     private long bufferCounter;
     private long heapCounter;
     private boolean underMemoryPressure;
-    private boolean closed;
+    private volatile boolean closed;
 
     // counters behind stats(); reset with resetAccumulatedStats()
     private long heapsAllocated;
