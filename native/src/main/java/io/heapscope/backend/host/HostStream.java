@@ -122,12 +122,15 @@ final class HostStream implements CommandStream {
         return done;
     }
 
+    /**
+     * Runs a copy after everything submitted so far, on the calling thread (so confined host segments work), and
+     * returns when it is done.
+     */
     private void awaitOrRun(Runnable task) {
-        if (isStreamThread()) {
-            task.run();
-        } else {
-            await(runOnStream(task));
+        if (!isStreamThread()) {
+            await(runOnStream(() -> { }));
         }
+        task.run();
     }
 
     private static void await(CompletableFuture<Void> f) {
