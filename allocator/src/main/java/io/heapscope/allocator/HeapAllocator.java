@@ -6,16 +6,25 @@ import io.heapscope.device.Device;
 import io.heapscope.device.SizeAndAlign;
 import io.heapscope.telemetry.MemoryEventRouter;
 import io.heapscope.telemetry.MemoryEventSink;
+import io.heapscope.telemetry.SinkKind;
+import io.heapscope.telemetry.jfr.JfrMemoryEventSink;
+import io.heapscope.telemetry.jfr.JfrPoolStatistics;
+import io.heapscope.telemetry.otel.AllocatorMetrics;
+import io.heapscope.telemetry.otel.OtelSpanSink;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.heapscope.allocator.SizeClasses.formatSize;
@@ -58,6 +67,9 @@ public final class HeapAllocator implements AutoCloseable {
     private final MemoryEventRouter router;
     private final AllocatorEvents events;
     private final Map<String, MemoryCallback> callbacks = new LinkedHashMap<>();
+    /** Whether the seed's diagnostic lines are written (the "log" sink). */
+    private final boolean logLines;
+    private final AllocatorMetrics metrics;
 
     private long maxTotalAllowedSize;
     private double highWatermarkRatio;
@@ -90,9 +102,19 @@ public final class HeapAllocator implements AutoCloseable {
         if (b.router != null && b.verbositySet) {
             router.setVerbosity(b.verbosity);
         }
-        if (b.seedLog) {
+        this.logLines = b.sinks.contains(SinkKind.LOG);
+        if (logLines) {
             router.addSink(new SeedLogSink());
         }
+        if (b.sinks.contains(SinkKind.JFR)) {
+            router.addSink(new JfrMemoryEventSink());
+            JfrPoolStatistics.register();
+        }
+        OpenTelemetry otel = b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get();
+        if (b.sinks.contains(SinkKind.OTEL)) {
+            router.addSink(new OtelSpanSink(otel));
+        }
+        this.metrics = b.sinks.contains(SinkKind.OTEL) ? new AllocatorMetrics(this, otel) : null;
         this.events = new AllocatorEvents(router, this);
         for (PoolKind kind : PoolKind.values()) {
             pools.put(kind, new BufferPool(kind));
@@ -101,7 +123,7 @@ public final class HeapAllocator implements AutoCloseable {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Heapscope allocator on " + device.backend() + " device '"
                     + device.name() + "'" + (b.deviceSelectionReason == null ? "" : " (" + b.deviceSelectionReason + ")"));
         }
-        if (router.verbosity() != DebugVerbosity.SILENT) {
+        if (logLines && router.verbosity() != DebugVerbosity.SILENT) {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Initializing heap allocator on "
                     + (unifiedMemory ? "unified" : "discrete") + " device memory of size "
                     + formatSize(device.recommendedMaxWorkingSetSize()));
@@ -112,9 +134,13 @@ public final class HeapAllocator implements AutoCloseable {
         AllocatorRegistry.register(this);
     }
 
-    /** An allocator on {@code device} configured from system properties and the environment ({@link AllocatorConfig}). */
+    /**
+     * An allocator on {@code device} configured from system properties and the environment ({@link AllocatorConfig},
+     * sinks from {@code heapscope.sinks} / {@code HEAPSCOPE_SINKS}).
+     */
     public static HeapAllocator create(Device device) {
-        return builder(device).config(AllocatorConfig.fromSystem()).build();
+        return builder(device).config(AllocatorConfig.fromSystem())
+                .sinks(SinkKind.from(System.getProperties(), System.getenv())).build();
     }
 
     public static Builder builder(Device device) {
@@ -640,6 +666,9 @@ public final class HeapAllocator implements AutoCloseable {
             }
             releaseCachedBuffers();
             closed = true;
+            if (metrics != null) {
+                metrics.close();
+            }
         } finally {
             lock.unlock();
         }
@@ -654,7 +683,7 @@ public final class HeapAllocator implements AutoCloseable {
     }
 
     private boolean isProfiling() {
-        return router != null && DebugVerbosity.PROFILING.isSet(router.verbosity());
+        return logLines && DebugVerbosity.PROFILING.isSet(router.verbosity());
     }
 
     long reservedBytes() {
@@ -935,7 +964,7 @@ public final class HeapAllocator implements AutoCloseable {
         if (pool.availableBuffers.isEmpty()) {
             return;
         }
-        if (DebugVerbosity.RELEASES.isSet(router.verbosity())) {
+        if (logLines && DebugVerbosity.RELEASES.isSet(router.verbosity())) {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Releasing " + pool.availableBuffers.size() + " buffers from "
                     + (pool.isSmall() ? "small " : "large ") + pool.kind.storageName()
                     + (pool.isScalar() ? " scalar" : "") + " pool (total size: " + formatSize(pool.allocatedSize)
@@ -969,7 +998,7 @@ public final class HeapAllocator implements AutoCloseable {
     }
 
     private boolean releaseCachedBuffers() {
-        if (router.verbosity() >= DebugVerbosity.PROFILING.bit()) {
+        if (logLines && router.verbosity() >= DebugVerbosity.PROFILING.bit()) {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Attempting to release cached buffers (MPS allocated: "
                     + formatSize(totalAllocatedMemory.current()) + ", other allocations: "
                     + formatSize(currentAllocatedSize() - totalAllocatedMemory.current()) + ")");
@@ -1060,7 +1089,8 @@ public final class HeapAllocator implements AutoCloseable {
         private Double highWatermarkRatio;
         private Double lowWatermarkRatio;
         private MemoryEventRouter router;
-        private boolean seedLog = true;
+        private Set<SinkKind> sinks = SinkKind.defaults();
+        private OpenTelemetry openTelemetry;
         private String deviceSelectionReason;
 
         private Builder(Device device) {
@@ -1110,9 +1140,25 @@ public final class HeapAllocator implements AutoCloseable {
             return this;
         }
 
-        /** Whether the seed's diagnostic log lines are written (default true; they only appear with flags set). */
+        /** Whether the seed's diagnostic log lines are written (the "log" sink; off by default). */
         public Builder seedLog(boolean enabled) {
-            this.seedLog = enabled;
+            if (enabled) {
+                sinks.add(SinkKind.LOG);
+            } else {
+                sinks.remove(SinkKind.LOG);
+            }
+            return this;
+        }
+
+        /** Which sinks receive events (default JFR and OTel); events flow only while verbosity flags are set. */
+        public Builder sinks(Set<SinkKind> kinds) {
+            this.sinks = kinds.isEmpty() ? EnumSet.noneOf(SinkKind.class) : EnumSet.copyOf(kinds);
+            return this;
+        }
+
+        /** The OpenTelemetry to emit spans and metrics to; default {@link GlobalOpenTelemetry#get()}. */
+        public Builder openTelemetry(OpenTelemetry openTelemetry) {
+            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
             return this;
         }
 

@@ -1,0 +1,26 @@
+package io.heapscope.telemetry.jfr;
+
+import jdk.jfr.DataAmount;
+import jdk.jfr.Description;
+import jdk.jfr.Label;
+import jdk.jfr.Name;
+import jdk.jfr.StackTrace;
+
+/** A garbage-collection pass over cached buffers under memory pressure. */
+@Name("heapscope.GarbageCollection")
+@Label("Garbage Collection")
+@Description("A garbage-collection pass over cached buffers under memory pressure")
+@StackTrace(false)
+public final class GarbageCollectionEvent extends HeapscopeEvent {
+    @Label("Freed Buffers")
+    long freedBuffers;
+
+    @Label("Reclaimed")
+    @DataAmount
+    long reclaimedBytes;
+
+    @Label("Target")
+    @Description("Bytes the pass tried to reclaim to get below the low watermark")
+    @DataAmount
+    long targetBytes;
+}
