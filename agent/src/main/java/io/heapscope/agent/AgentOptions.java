@@ -1,0 +1,87 @@
+package io.heapscope.agent;
+
+import io.heapscope.allocator.DebugVerbosity;
+import io.heapscope.telemetry.SinkKind;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The agent's settings. Each key is looked up in the agent arguments ({@code key=value,key=value}), then the system
+ * property {@code heapscope.<key>}, then the environment variable {@code HEAPSCOPE_<KEY>} (dots as underscores).
+ *
+ * <table>
+ * <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>verbosity</td><td>ALLOCATIONS|RECYCLES|RELEASES</td><td>flags, names or mask</td></tr>
+ * <tr><td>hooks</td><td>all</td><td>direct, heapscope (comma-free: use '+' between names in agent args)</td></tr>
+ * <tr><td>sinks</td><td>jfr+otel</td><td>jfr, otel, log</td></tr>
+ * <tr><td>stacks</td><td>true</td><td>stack traces on allocation events of the recording the agent starts</td></tr>
+ * <tr><td>jfr.file</td><td>(none)</td><td>start a recording with Heapscope settings and dump it here at exit</td></tr>
+ * </table>
+ */
+public record AgentOptions(int verbosity, Set<String> hooks, Set<SinkKind> sinks, boolean stacks, Path jfrFile) {
+    public static final List<String> HOOKS = List.of("direct", "heapscope");
+    static final String DEFAULT_VERBOSITY = "ALLOCATIONS|RECYCLES|RELEASES";
+
+    public static AgentOptions parse(String agentArgs) {
+        return parse(agentArgs, System.getProperties(), System.getenv());
+    }
+
+    static AgentOptions parse(String agentArgs, java.util.Properties props, Map<String, String> env) {
+        Map<String, String> args = new LinkedHashMap<>();
+        if (agentArgs != null && !agentArgs.isBlank()) {
+            for (String kv : agentArgs.split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("agent option '" + kv + "' is not key=value");
+                }
+                String key = kv.substring(0, eq).strip();
+                if (!List.of("verbosity", "hooks", "sinks", "stacks", "jfr.file").contains(key)) {
+                    throw new IllegalArgumentException("unknown agent option '" + key
+                            + "' (known: verbosity, hooks, sinks, stacks, jfr.file)");
+                }
+                args.put(key, kv.substring(eq + 1).strip());
+            }
+        }
+        int verbosity = DebugVerbosity.parse(lookup("verbosity", args, props, env, DEFAULT_VERBOSITY));
+        Set<String> hooks = new TreeSet<>();
+        for (String h : lookup("hooks", args, props, env, "all").split("[+|;]")) {
+            String name = h.strip().toLowerCase(Locale.ROOT);
+            if (name.equals("all")) {
+                hooks.addAll(HOOKS);
+            } else if (name.equals("none") || name.isEmpty()) {
+                continue;
+            } else if (HOOKS.contains(name)) {
+                hooks.add(name);
+            } else {
+                throw new IllegalArgumentException("unknown hook '" + h + "' (known: " + String.join(", ", HOOKS)
+                        + ", all, none)");
+            }
+        }
+        Set<SinkKind> sinks = SinkKind.parse(lookup("sinks", args, props, env, "jfr+otel").replace('+', ','));
+        String stacks = lookup("stacks", args, props, env, "true");
+        if (!stacks.equals("true") && !stacks.equals("false")) {
+            throw new IllegalArgumentException("stacks='" + stacks + "' must be true or false");
+        }
+        String file = lookup("jfr.file", args, props, env, null);
+        return new AgentOptions(verbosity, hooks, sinks, Boolean.parseBoolean(stacks), file == null ? null : Path.of(file));
+    }
+
+    private static String lookup(String key, Map<String, String> args, java.util.Properties props,
+                                 Map<String, String> env, String dflt) {
+        if (args.containsKey(key)) {
+            return args.get(key);
+        }
+        String p = props.getProperty("heapscope." + key);
+        if (p != null) {
+            return p;
+        }
+        String e = env.get("HEAPSCOPE_" + key.toUpperCase(Locale.ROOT).replace('.', '_'));
+        return e != null ? e : dflt;
+    }
+}

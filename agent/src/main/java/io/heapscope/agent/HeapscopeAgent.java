@@ -1,0 +1,75 @@
+package io.heapscope.agent;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.reflect.Method;
+import java.security.ProtectionDomain;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Agent entry points. First puts the small dispatcher on the bootstrap class path (before anything else could load
+ * it from the agent jar), then hands over to {@link AgentInstaller}. Nothing here may throw into the application:
+ * a failure is reported on stderr once and the application runs on unobserved.
+ */
+public final class HeapscopeAgent {
+    /** Defined in this order: the interface first, as the dispatcher refers to it. */
+    private static final String[] BOOTSTRAP_CLASSES = {
+            "io.heapscope.agent.bootstrap.HeapscopeDispatch$Hook",
+            "io.heapscope.agent.bootstrap.HeapscopeDispatch"};
+    private static boolean bootstrapped;
+
+    private HeapscopeAgent() {
+    }
+
+    public static void premain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
+
+    public static void agentmain(String args, Instrumentation inst) {
+        start(args, inst);
+    }
+
+    private static synchronized void start(String args, Instrumentation inst) {
+        try {
+            // keep (shaded) Byte Buddy off sun.misc.Unsafe, whose use prints deprecation warnings on JDK 24+; the
+            // name is assembled at run time so shading cannot rewrite one of the two spellings
+            String safe = "bytebuddy.safe";
+            System.setProperty("net." + safe, "true");
+            System.setProperty(String.join(".", "io", "heapscope", "agent", "shaded", safe), "true");
+            if (!bootstrapped) {
+                injectBootstrapClasses(inst);
+                bootstrapped = true;
+            }
+            AgentInstaller.install(args, inst);
+        } catch (Throwable t) {
+            System.err.println("heapscope agent: not started: " + t);
+        }
+    }
+
+    /**
+     * Defines the dispatcher classes in the bootstrap loader through the JDK's internal class definer, opened to this
+     * agent with {@link Instrumentation#redefineModule}. Unlike appending a jar to the bootstrap class path, this keeps
+     * class-data sharing on and prints nothing into the application's output.
+     */
+    private static void injectBootstrapClasses(Instrumentation inst) throws Exception {
+        Module base = Object.class.getModule();
+        inst.redefineModule(base, Set.of(), Map.of(),
+                Map.of("jdk.internal.misc", Set.of(HeapscopeAgent.class.getModule())), Set.of(), Map.of());
+        Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
+        Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
+        Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
+                ClassLoader.class, ProtectionDomain.class);
+        for (String name : BOOTSTRAP_CLASSES) {
+            try (InputStream in = HeapscopeAgent.class.getClassLoader()
+                    .getResourceAsStream(name.replace('.', '/') + ".class")) {
+                if (in == null) {
+                    throw new IOException("agent jar lacks " + name);
+                }
+                byte[] bytes = in.readAllBytes();
+                define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
+            }
+        }
+    }
+}

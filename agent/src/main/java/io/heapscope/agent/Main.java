@@ -1,0 +1,57 @@
+package io.heapscope.agent;
+
+import io.heapscope.agent.report.RecordingReport;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The command-line tool in the agent jar: {@code attach}, {@code report}, {@code help}. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help")) {
+            help();
+            return;
+        }
+        switch (args[0]) {
+            case "attach" -> {
+                if (args.length < 2) {
+                    fail("attach needs a process id: attach <pid> [options]");
+                }
+                String jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+                com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(args[1]);
+                try {
+                    vm.loadAgent(jar, args.length > 2 ? args[2] : "");
+                } finally {
+                    vm.detach();
+                }
+                System.out.println("heapscope agent attached to " + args[1]);
+            }
+            case "report" -> {
+                if (args.length < 2 || !Files.isRegularFile(Path.of(args[1]))) {
+                    fail("report needs a JFR recording: report <file.jfr> [--json]");
+                }
+                RecordingReport r = RecordingReport.read(Path.of(args[1]));
+                System.out.print(args.length > 2 && args[2].equals("--json") ? r.toJson() + "\n" : r.toTable());
+            }
+            default -> fail("unknown command '" + args[0] + "'");
+        }
+    }
+
+    private static void help() {
+        System.out.println("""
+                heapscope agent and tool
+                  java -javaagent:heapscope-agent.jar[=key=value,...] -jar app.jar
+                  java -jar heapscope-agent.jar attach <pid> [key=value,...]
+                  java -jar heapscope-agent.jar report <file.jfr> [--json]
+                options: verbosity=ALLOCATIONS|RECYCLES|RELEASES (names or mask), hooks=direct+heapscope|all|none,
+                         sinks=jfr+otel+log, stacks=true|false, jfr.file=<path> (recording dumped at exit)""");
+    }
+
+    private static void fail(String message) {
+        System.err.println("heapscope: " + message);
+        System.exit(2);
+    }
+}
