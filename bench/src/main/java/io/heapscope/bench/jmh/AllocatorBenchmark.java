@@ -1,0 +1,113 @@
+package io.heapscope.bench.jmh;
+
+import io.heapscope.allocator.DebugVerbosity;
+import io.heapscope.allocator.HeapAllocator;
+import io.heapscope.allocator.MpsBuffer;
+import io.heapscope.backend.host.HostDevice;
+import io.heapscope.telemetry.SinkKind;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import jdk.jfr.Recording;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A cached malloc+free pair (64 KiB, private pool: the buffer is recycled every time) through the allocator on the
+ * host backend, with each telemetry configuration side by side:
+ * none (no sink at all), silent (JFR and OTel sinks attached, flags 0), jfr / jfr-stacks (flags on, a JFR recording of
+ * the Heapscope events running, without / with stack traces), otel (flags on, real SDK, exporter that drops spans),
+ * jfr+otel.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@State(Scope.Thread)
+public class AllocatorBenchmark {
+    private static final int EVENTS = DebugVerbosity.ALLOCATIONS.bit() | DebugVerbosity.RECYCLES.bit()
+            | DebugVerbosity.RELEASES.bit();
+    private static final List<String> TYPES = List.of("heapscope.BufferAllocated", "heapscope.BufferRecycled",
+            "heapscope.BufferFreed", "heapscope.BufferReleased");
+
+    @Param({"none", "silent", "jfr", "jfr-stacks", "otel", "jfr+otel"})
+    public String telemetry;
+
+    private HostDevice device;
+    private HeapAllocator allocator;
+    private Recording recording;
+    private OpenTelemetrySdk otel;
+    private Path jfrFile;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        device = HostDevice.builder().capacity(1L << 30).build();
+        Set<SinkKind> sinks = EnumSet.noneOf(SinkKind.class);
+        if (!telemetry.equals("none")) {
+            if (telemetry.startsWith("jfr") || telemetry.equals("silent")) {
+                sinks.add(SinkKind.JFR);
+            }
+            if (telemetry.contains("otel") || telemetry.equals("silent")) {
+                sinks.add(SinkKind.OTEL);
+            }
+        }
+        otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+                .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite())).build()).build();
+        int flags = telemetry.equals("none") || telemetry.equals("silent") ? 0 : EVENTS;
+        allocator = HeapAllocator.builder(device).verbosity(flags).sinks(sinks).openTelemetry(otel).build();
+        if (telemetry.startsWith("jfr")) {
+            jfrFile = Files.createTempFile("heapscope-bench", ".jfr");
+            recording = new Recording();
+            for (String t : TYPES) {
+                if (telemetry.equals("jfr-stacks")) {
+                    recording.enable(t).withStackTrace();
+                } else {
+                    recording.enable(t).withoutStackTrace();
+                }
+            }
+            recording.setToDisk(true);
+            recording.setDestination(jfrFile);
+            recording.start();
+        }
+        allocator.free(allocator.malloc(64 << 10, false)); // the pair below always recycles this buffer
+    }
+
+    @Benchmark
+    public long cachedAllocFreePair() {
+        MpsBuffer b = allocator.malloc(64 << 10, false);
+        allocator.free(b);
+        return b.address();
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() throws Exception {
+        if (recording != null) {
+            recording.stop();
+            recording.close();
+            Files.deleteIfExists(jfrFile);
+        }
+        allocator.close();
+        device.close();
+        otel.close();
+    }
+}
