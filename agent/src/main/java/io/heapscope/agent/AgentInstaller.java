@@ -2,6 +2,8 @@ package io.heapscope.agent;
 
 import io.heapscope.agent.bootstrap.HeapscopeDispatch;
 import io.heapscope.agent.hooks.DirectBufferHook;
+import io.heapscope.agent.hooks.FfmArenaHook;
+import io.heapscope.agent.hooks.UnsafeHook;
 import io.heapscope.agent.hooks.FrameworkHook;
 import io.heapscope.agent.hooks.HeapscopeAllocatorHook;
 import io.heapscope.allocator.SeedLogSink;
@@ -53,11 +55,18 @@ final class AgentInstaller {
         if (options.jfrFile() != null) {
             startRecording(options);
         }
-        HeapscopeDispatch.install(new FrameworkEvents(router));
+        HeapscopeDispatch.install(new FrameworkEvents(router,
+                options.hooks().contains("ffm") ? closeActionMethod(inst) : null));
 
         List<FrameworkHook> hooks = new ArrayList<>();
         if (options.hooks().contains("direct")) {
             hooks.add(new DirectBufferHook());
+        }
+        if (options.hooks().contains("unsafe")) {
+            hooks.add(new UnsafeHook());
+        }
+        if (options.hooks().contains("ffm")) {
+            hooks.add(new FfmArenaHook());
         }
         if (options.hooks().contains("heapscope")) {
             hooks.add(new HeapscopeAllocatorHook(options.verbosity(), sinks));
@@ -73,6 +82,19 @@ final class AgentInstaller {
             builder = h.install(builder);
         }
         builder.installOn(inst);
+    }
+
+    /** {@code MemorySessionImpl.addCloseAction}, with jdk.internal.foreign opened to the agent for it. */
+    private static java.lang.reflect.Method closeActionMethod(Instrumentation inst) {
+        try {
+            Module base = Object.class.getModule();
+            inst.redefineModule(base, java.util.Set.of(), Map.of(),
+                    Map.of("jdk.internal.foreign", java.util.Set.of(AgentInstaller.class.getModule())),
+                    java.util.Set.of(), Map.of());
+            return Class.forName("jdk.internal.foreign.MemorySessionImpl").getMethod("addCloseAction", Runnable.class);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null; // allocations are still reported; releases are not
+        }
     }
 
     private static List<MemoryEventSink> sinks(AgentOptions options) {

@@ -17,19 +17,58 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
     private final MemoryEventRouter router;
     private final AtomicLong ids = new AtomicLong();
     private final AtomicLong skippedReentrant = new AtomicLong();
+    private final LiveAddresses live = new LiveAddresses(LiveAddresses.DEFAULT_CAPACITY);
+    private final java.lang.reflect.Method addCloseAction;
 
-    FrameworkEvents(MemoryEventRouter router) {
+    FrameworkEvents(MemoryEventRouter router, java.lang.reflect.Method addCloseAction) {
         this.router = router;
+        this.addCloseAction = addCloseAction;
+    }
+
+    LiveAddresses live() {
+        return live;
     }
 
     @Override
     public void allocated(String framework, long address, long size) {
+        if (BUSY.get()) {
+            skippedReentrant.incrementAndGet();
+            return;
+        }
+        if ("unsafe".equals(framework)) {
+            live.put(address, size); // freeMemory gets only the address
+        }
         emit(MemoryEventKind.BUFFER_ALLOCATED, framework, address, size, ids.incrementAndGet());
     }
 
     @Override
     public void released(String framework, long address, long size) {
-        emit(MemoryEventKind.BUFFER_RELEASED, framework, address, size, 0);
+        if (BUSY.get()) {
+            skippedReentrant.incrementAndGet();
+            return;
+        }
+        long known = size >= 0 ? size : live.remove(address);
+        if (known < 0) {
+            return; // not allocated through a hook (or dropped from the bounded map): counted there, not reported
+        }
+        emit(MemoryEventKind.BUFFER_RELEASED, framework, address, known, 0);
+    }
+
+    @Override
+    public void segmentAllocated(Object segment, Object session, long size) {
+        if (BUSY.get()) {
+            skippedReentrant.incrementAndGet();
+            return;
+        }
+        long address = ((java.lang.foreign.MemorySegment) segment).address();
+        emit(MemoryEventKind.BUFFER_ALLOCATED, "ffm", address, size, ids.incrementAndGet());
+        if (addCloseAction != null) {
+            try {
+                addCloseAction.invoke(session, (Runnable) () -> released("ffm", address, size));
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                // a session that takes no close action (e.g. the global arena's): its memory is never freed
+            }
+        }
     }
 
     private void emit(MemoryEventKind kind, String framework, long address, long size, long id) {

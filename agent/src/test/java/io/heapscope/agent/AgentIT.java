@@ -94,6 +94,46 @@ class AgentIT {
     }
 
     @Test
+    void unsafeAndFfmAllocationsAreCountedOnceEach() throws Exception {
+        Path jfr = dir.resolve("native.jfr");
+        Run r = run(List.of("-javaagent:" + AGENT + "=sinks=jfr,jfr.file=" + jfr), NativeWorkload.class.getName());
+        assertEquals(0, r.exit(), r.out());
+        List<RecordedEvent> alloc = events(jfr, "heapscope.BufferAllocated");
+        List<RecordedEvent> released = events(jfr, "heapscope.BufferReleased");
+        long n = NativeWorkload.N;
+        long unsafeBytes = 0;
+        for (int i = 0; i < n; i++) {
+            unsafeBytes += NativeWorkload.UNSAFE_BASE + i;
+        }
+        assertEquals(n + 1, count(alloc, "unsafe"), "three blocks and one reallocation");
+        assertEquals(unsafeBytes + NativeWorkload.REALLOC_TO, bytes(alloc, "unsafe"));
+        assertEquals(n + 1, count(released, "unsafe"), "the reallocated-away block and three frees");
+        assertEquals(unsafeBytes + NativeWorkload.REALLOC_TO, bytes(released, "unsafe"), "freed sizes from the live map");
+        long ffmBytes = 0;
+        for (int i = 0; i < n; i++) {
+            ffmBytes += NativeWorkload.FFM_BASE + i;
+        }
+        assertEquals(n + 1, count(alloc, "ffm"), "three in the confined arena, one in the global arena");
+        assertEquals(ffmBytes + 4096, bytes(alloc, "ffm"));
+        assertEquals(n, count(released, "ffm"), "released when the arena closed; the global arena never closes");
+        assertEquals(ffmBytes, bytes(released, "ffm"));
+        assertEquals(1, alloc.stream().filter(e -> e.getString("framework").equals("jdk.direct"))
+                .filter(e -> e.getLong("alignedSize") == 33_333).count(), "direct buffer counted once, as jdk.direct");
+        assertEquals(0, alloc.stream().filter(e -> e.getString("framework").equals("unsafe"))
+                .filter(e -> e.getLong("alignedSize") == 33_333 || e.getLong("alignedSize") == NativeWorkload.FFM_BASE)
+                .count(), "JDK-internal Unsafe use is not counted as unsafe");
+    }
+
+    private static long count(List<RecordedEvent> events, String framework) {
+        return events.stream().filter(e -> e.getString("framework").equals(framework)).count();
+    }
+
+    private static long bytes(List<RecordedEvent> events, String framework) {
+        return events.stream().filter(e -> e.getString("framework").equals(framework))
+                .mapToLong(e -> e.getLong("alignedSize")).sum();
+    }
+
+    @Test
     void flagsOffMeansNoHeapscopeEvents() throws Exception {
         Path jfr = dir.resolve("silent.jfr");
         Run r = run(List.of("-javaagent:" + AGENT + "=verbosity=0,sinks=jfr,jfr.file=" + jfr),

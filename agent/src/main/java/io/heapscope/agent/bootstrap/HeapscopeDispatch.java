@@ -10,7 +10,11 @@ public final class HeapscopeDispatch {
     public interface Hook {
         void allocated(String framework, long address, long size);
 
+        /** {@code size} -1: unknown here, the hook looks it up. */
         void released(String framework, long address, long size);
+
+        /** A native segment of an FFM arena; the hook registers for the arena's close. */
+        void segmentAllocated(Object segment, Object session, long size);
     }
 
     private static volatile Hook hook;
@@ -39,6 +43,17 @@ public final class HeapscopeDispatch {
         if (h != null) {
             try {
                 h.released(framework, address, size);
+            } catch (Throwable t) {
+                FAILURES.incrementAndGet();
+            }
+        }
+    }
+
+    public static void segmentAllocated(Object segment, Object session, long size) {
+        Hook h = hook;
+        if (h != null) {
+            try {
+                h.segmentAllocated(segment, session, size);
             } catch (Throwable t) {
                 FAILURES.incrementAndGet();
             }

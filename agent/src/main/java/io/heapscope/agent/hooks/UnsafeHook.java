@@ -1,0 +1,67 @@
+package io.heapscope.agent.hooks;
+
+import io.heapscope.agent.bootstrap.HeapscopeDispatch;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+
+/**
+ * {@code sun.misc.Unsafe} allocateMemory / reallocateMemory / freeMemory: the public face applications use. It
+ * delegates to {@code jdk.internal.misc.Unsafe}, which the JDK itself calls for direct buffers and FFM segments; those
+ * are reported by their own hooks, so hooking only {@code sun.misc.Unsafe} counts each allocation once. Framework
+ * name: {@value #FRAMEWORK}. A reallocation is a release of the old block and an allocation of the new one.
+ */
+public final class UnsafeHook implements FrameworkHook {
+    public static final String FRAMEWORK = "unsafe";
+
+    @Override
+    public String name() {
+        return "unsafe";
+    }
+
+    @Override
+    public AgentBuilder install(AgentBuilder builder) {
+        try {
+            Class.forName("sun.misc.Unsafe", false, null);
+        } catch (ClassNotFoundException e) {
+            return builder; // no jdk.unsupported in this runtime: nothing to hook
+        }
+        return builder.type(named("sun.misc.Unsafe"))
+                .transform((b, type, loader, module, domain) -> b
+                        .visit(Advice.to(AllocateAdvice.class).on(named("allocateMemory").and(takesArguments(long.class))))
+                        .visit(Advice.to(ReallocateAdvice.class).on(named("reallocateMemory").and(takesArguments(2))))
+                        .visit(Advice.to(FreeAdvice.class).on(named("freeMemory").and(takesArguments(long.class)))));
+    }
+
+    static final class AllocateAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Argument(0) long bytes, @Advice.Return long address) {
+            if (address != 0) {
+                HeapscopeDispatch.allocated("unsafe", address, bytes);
+            }
+        }
+    }
+
+    static final class ReallocateAdvice {
+        @Advice.OnMethodExit(suppress = Throwable.class)
+        static void exit(@Advice.Argument(0) long old, @Advice.Argument(1) long bytes, @Advice.Return long address) {
+            if (old != 0) {
+                HeapscopeDispatch.released("unsafe", old, -1);
+            }
+            if (address != 0) {
+                HeapscopeDispatch.allocated("unsafe", address, bytes);
+            }
+        }
+    }
+
+    static final class FreeAdvice {
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static void enter(@Advice.Argument(0) long address) {
+            if (address != 0) {
+                HeapscopeDispatch.released("unsafe", address, -1);
+            }
+        }
+    }
+}

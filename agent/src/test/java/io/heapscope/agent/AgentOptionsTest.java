@@ -1,0 +1,48 @@
+package io.heapscope.agent;
+
+import io.heapscope.telemetry.SinkKind;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AgentOptionsTest {
+    @Test
+    void argumentsWinOverPropertiesOverEnvironment() {
+        Properties p = new Properties();
+        p.setProperty("heapscope.verbosity", "RECYCLES");
+        p.setProperty("heapscope.sinks", "log");
+        Map<String, String> env = Map.of("HEAPSCOPE_VERBOSITY", "1", "HEAPSCOPE_HOOKS", "unsafe", "HEAPSCOPE_JFR_FILE", "/tmp/x.jfr");
+        AgentOptions o = AgentOptions.parse("verbosity=ALLOCATIONS|RELEASES,stacks=false", p, env);
+        assertEquals(10, o.verbosity());
+        assertEquals(Set.of(SinkKind.LOG), o.sinks());
+        assertEquals(Set.of("unsafe"), o.hooks());
+        assertEquals(Path.of("/tmp/x.jfr"), o.jfrFile());
+        assertEquals(false, o.stacks());
+    }
+
+    @Test
+    void defaults() {
+        AgentOptions o = AgentOptions.parse("", new Properties(), Map.of());
+        assertEquals(14, o.verbosity());
+        assertEquals(Set.of("direct", "unsafe", "ffm", "heapscope"), o.hooks());
+        assertEquals(Set.of(SinkKind.JFR, SinkKind.OTEL), o.sinks());
+    }
+
+    @Test
+    void badOptionsNameTheValue() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("colour=red", new Properties(), Map.of()))
+                .getMessage().contains("colour"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("hooks=netty5", new Properties(), Map.of()))
+                .getMessage().contains("netty5"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("stacks=maybe", new Properties(), Map.of()))
+                .getMessage().contains("maybe"));
+        assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("novalue", new Properties(), Map.of()));
+    }
+}
