@@ -3,6 +3,7 @@ package io.heapscope.agent;
 import io.heapscope.agent.bootstrap.HeapscopeDispatch;
 import io.heapscope.agent.hooks.DirectBufferHook;
 import io.heapscope.agent.hooks.FfmArenaHook;
+import io.heapscope.agent.hooks.NettyHook;
 import io.heapscope.agent.hooks.UnsafeHook;
 import io.heapscope.agent.hooks.FrameworkHook;
 import io.heapscope.agent.hooks.HeapscopeAllocatorHook;
@@ -67,6 +68,9 @@ final class AgentInstaller {
         }
         if (options.hooks().contains("ffm")) {
             hooks.add(new FfmArenaHook());
+        }
+        if (options.hooks().contains("netty")) {
+            hooks.add(new NettyHook());
         }
         if (options.hooks().contains("heapscope")) {
             hooks.add(new HeapscopeAllocatorHook(options.verbosity(), sinks));

@@ -18,14 +18,14 @@ import java.util.TreeSet;
  * <table>
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
  * <tr><td>verbosity</td><td>ALLOCATIONS|RECYCLES|RELEASES</td><td>flags, names or mask</td></tr>
- * <tr><td>hooks</td><td>all</td><td>direct, unsafe, ffm, heapscope (use '+' between names in agent args)</td></tr>
+ * <tr><td>hooks</td><td>all</td><td>direct, unsafe, ffm, netty, heapscope (use '+' between names in agent args)</td></tr>
  * <tr><td>sinks</td><td>jfr+otel</td><td>jfr, otel, log</td></tr>
  * <tr><td>stacks</td><td>true</td><td>stack traces on allocation events of the recording the agent starts</td></tr>
  * <tr><td>jfr.file</td><td>(none)</td><td>start a recording with Heapscope settings and dump it here at exit</td></tr>
  * </table>
  */
 public record AgentOptions(int verbosity, Set<String> hooks, Set<SinkKind> sinks, boolean stacks, Path jfrFile) {
-    public static final List<String> HOOKS = List.of("direct", "unsafe", "ffm", "heapscope");
+    public static final List<String> HOOKS = List.of("direct", "unsafe", "ffm", "netty", "heapscope");
     static final String DEFAULT_VERBOSITY = "ALLOCATIONS|RECYCLES|RELEASES";
 
     public static AgentOptions parse(String agentArgs) {

@@ -54,6 +54,40 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
         emit(MemoryEventKind.BUFFER_RELEASED, framework, address, known, 0);
     }
 
+    /** Per thread: 1 + chunks created during the pooled allocation under way, or 0 when none is under way. */
+    private static final ThreadLocal<int[]> POOL_ALLOCATION = ThreadLocal.withInitial(() -> new int[1]);
+
+    @Override
+    public void poolEvent(String framework, int what, long size) {
+        if (BUSY.get()) {
+            skippedReentrant.incrementAndGet();
+            return;
+        }
+        int[] state = POOL_ALLOCATION.get();
+        switch (what) {
+            case HeapscopeDispatch.POOL_ALLOCATE_ENTER -> state[0] = 1;
+            case HeapscopeDispatch.POOL_CHUNK_NEW -> {
+                if (state[0] > 0) {
+                    state[0]++;
+                }
+                emit(MemoryEventKind.HEAP_ALLOCATED, framework, 0, size, 0);
+            }
+            case HeapscopeDispatch.POOL_ALLOCATE_EXIT -> {
+                boolean fresh = state[0] > 1;
+                state[0] = 0;
+                emit(fresh ? MemoryEventKind.BUFFER_ALLOCATED : MemoryEventKind.BUFFER_RECYCLED, framework, 0, size,
+                        ids.incrementAndGet());
+            }
+            case HeapscopeDispatch.POOL_FREE -> emit(MemoryEventKind.BUFFER_FREED, framework, 0, size, 0);
+            case HeapscopeDispatch.POOL_CHUNK_DESTROY -> emit(MemoryEventKind.HEAP_RELEASED, framework, 0, size, 0);
+            case HeapscopeDispatch.UNPOOLED_ALLOCATE ->
+                    emit(MemoryEventKind.BUFFER_ALLOCATED, framework, 0, size, ids.incrementAndGet());
+            case HeapscopeDispatch.UNPOOLED_RELEASE -> emit(MemoryEventKind.BUFFER_RELEASED, framework, 0, size, 0);
+            default -> {
+            }
+        }
+    }
+
     @Override
     public void segmentAllocated(Object segment, Object session, long size) {
         if (BUSY.get()) {

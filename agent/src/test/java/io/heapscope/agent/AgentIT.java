@@ -29,10 +29,14 @@ class AgentIT {
     record Run(int exit, String out) {
     }
 
+    /** Netty's jars from this test's class path, for the Netty workload. */
+    private static final String NETTY = java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .filter(p -> p.contains("netty")).collect(java.util.stream.Collectors.joining(File.pathSeparator));
+
     private Run run(List<String> jvmArgs, String main, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(JAVA, "-XX:MaxDirectMemorySize=64m", "--enable-native-access=ALL-UNNAMED"));
         cmd.addAll(jvmArgs);
-        cmd.addAll(List.of("-cp", TEST_CLASSES + File.pathSeparator + AGENT, main));
+        cmd.addAll(List.of("-cp", TEST_CLASSES + File.pathSeparator + AGENT + File.pathSeparator + NETTY, main));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         assertTrue(p.waitFor(90, TimeUnit.SECONDS), "child finished");
@@ -122,6 +126,23 @@ class AgentIT {
         assertEquals(0, alloc.stream().filter(e -> e.getString("framework").equals("unsafe"))
                 .filter(e -> e.getLong("alignedSize") == 33_333 || e.getLong("alignedSize") == NativeWorkload.FFM_BASE)
                 .count(), "JDK-internal Unsafe use is not counted as unsafe");
+    }
+
+    @Test
+    void nettyPooledAndUnpooledBuffersAreClassified() throws Exception {
+        Path jfr = dir.resolve("netty.jfr");
+        Run r = run(List.of("-javaagent:" + AGENT + "=hooks=netty,sinks=jfr,jfr.file=" + jfr), NettyWorkload.class.getName());
+        assertEquals(0, r.exit(), r.out());
+        List<RecordedEvent> alloc = events(jfr, "heapscope.BufferAllocated");
+        assertEquals(List.of(10_000L, 4_321L, 4_322L), alloc.stream().filter(e -> e.getString("framework").equals("netty"))
+                .map(e -> e.getLong("alignedSize")).toList(), "first pooled buffer needed a chunk; two unpooled");
+        assertEquals(List.of(10_000L, 20_000L), events(jfr, "heapscope.BufferRecycled").stream()
+                .map(e -> e.getLong("alignedSize")).toList(), "served from pooled memory");
+        assertEquals(3, count(events(jfr, "heapscope.BufferFreed"), "netty"), "three pooled buffers went back");
+        assertEquals(List.of(4_321L, 4_322L), events(jfr, "heapscope.BufferReleased").stream()
+                .filter(e -> e.getString("framework").equals("netty")).map(e -> e.getLong("alignedSize")).toList());
+        List<RecordedEvent> chunks = events(jfr, "heapscope.HeapAllocated");
+        assertTrue(chunks.size() >= 1 && chunks.stream().allMatch(e -> e.getLong("heapSize") >= 20_000), "chunks " + chunks);
     }
 
     private static long count(List<RecordedEvent> events, String framework) {

@@ -31,7 +31,7 @@ class AgentOptionsTest {
     void defaults() {
         AgentOptions o = AgentOptions.parse("", new Properties(), Map.of());
         assertEquals(14, o.verbosity());
-        assertEquals(Set.of("direct", "unsafe", "ffm", "heapscope"), o.hooks());
+        assertEquals(Set.of("direct", "unsafe", "ffm", "netty", "heapscope"), o.hooks());
         assertEquals(Set.of(SinkKind.JFR, SinkKind.OTEL), o.sinks());
     }
 

@@ -15,7 +15,25 @@ public final class HeapscopeDispatch {
 
         /** A native segment of an FFM arena; the hook registers for the arena's close. */
         void segmentAllocated(Object segment, Object session, long size);
+
+        /** A step of a pooled allocator (one of the {@code POOL_*} codes). */
+        void poolEvent(String framework, int what, long size);
     }
+
+    /** A pooled allocation starts on this thread. */
+    public static final int POOL_ALLOCATE_ENTER = 1;
+    /** The pool obtained a new chunk (during an allocation, if one is under way on this thread). */
+    public static final int POOL_CHUNK_NEW = 2;
+    /** The pooled allocation of {@code size} bytes ends. */
+    public static final int POOL_ALLOCATE_EXIT = 3;
+    /** A buffer of {@code size} bytes went back to its pool or thread cache. */
+    public static final int POOL_FREE = 4;
+    /** The pool gave a chunk back. */
+    public static final int POOL_CHUNK_DESTROY = 5;
+    /** An unpooled buffer was allocated. */
+    public static final int UNPOOLED_ALLOCATE = 6;
+    /** An unpooled buffer was released. */
+    public static final int UNPOOLED_RELEASE = 7;
 
     private static volatile Hook hook;
     private static final java.util.concurrent.atomic.AtomicLong FAILURES = new java.util.concurrent.atomic.AtomicLong();
@@ -54,6 +72,17 @@ public final class HeapscopeDispatch {
         if (h != null) {
             try {
                 h.segmentAllocated(segment, session, size);
+            } catch (Throwable t) {
+                FAILURES.incrementAndGet();
+            }
+        }
+    }
+
+    public static void poolEvent(String framework, int what, long size) {
+        Hook h = hook;
+        if (h != null) {
+            try {
+                h.poolEvent(framework, what, size);
             } catch (Throwable t) {
                 FAILURES.incrementAndGet();
             }
