@@ -155,6 +155,25 @@ class AgentIT {
     }
 
     @Test
+    void openTelemetrySpansReachAnAutoconfiguredExporter() throws Exception {
+        Run r = run(List.of("-Dotel.traces.exporter=logging", "-javaagent:" + AGENT + "=hooks=direct,sinks=otel"),
+                DirectBufferWorkload.class.getName());
+        assertEquals(0, r.exit(), r.out());
+        java.util.function.BiFunction<String, String, Long> spans = (name, out) -> out.lines()
+                .filter(l -> l.contains("'" + name + "'") && l.contains("heapscope.framework=jdk.direct"))
+                .filter(l -> {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("heapscope.size.aligned=(\\d+)").matcher(l);
+                    if (!m.find()) {
+                        return false;
+                    }
+                    long size = Long.parseLong(m.group(1));
+                    return size >= DirectBufferWorkload.BASE && size < DirectBufferWorkload.BASE + DirectBufferWorkload.COUNT;
+                }).count();
+        assertEquals(DirectBufferWorkload.COUNT, spans.apply("heapscope.buffer.allocated", r.out()), r.out());
+        assertEquals(DirectBufferWorkload.COUNT, spans.apply("heapscope.buffer.released", r.out()), r.out());
+    }
+
+    @Test
     void flagsOffMeansNoHeapscopeEvents() throws Exception {
         Path jfr = dir.resolve("silent.jfr");
         Run r = run(List.of("-javaagent:" + AGENT + "=verbosity=0,sinks=jfr,jfr.file=" + jfr),
