@@ -70,6 +70,7 @@ public final class HeapAllocator implements AutoCloseable {
     /** Whether the seed's diagnostic lines are written (the "log" sink). */
     private final boolean logLines;
     private final AllocatorMetrics metrics;
+    private final boolean jfrSink;
 
     private long maxTotalAllowedSize;
     private double highWatermarkRatio;
@@ -106,9 +107,10 @@ public final class HeapAllocator implements AutoCloseable {
         if (logLines) {
             router.addSink(new SeedLogSink());
         }
-        if (b.sinks.contains(SinkKind.JFR)) {
+        this.jfrSink = b.sinks.contains(SinkKind.JFR);
+        if (jfrSink) {
             router.addSink(new JfrMemoryEventSink());
-            JfrPoolStatistics.register();
+            registerPoolStatisticsIfProfiling();
         }
         OpenTelemetry otel = b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get();
         if (b.sinks.contains(SinkKind.OTEL)) {
@@ -555,6 +557,17 @@ public final class HeapAllocator implements AutoCloseable {
     /** Changes the verbosity flags at run time. */
     public void setDebugVerbosity(int mask) {
         router.setVerbosity(mask);
+        registerPoolStatisticsIfProfiling();
+    }
+
+    /**
+     * The periodic JFR pool-statistics event is registered only once PROFILING is set: registering starts JFR's
+     * machinery in the JVM, which measurably slows a SILENT allocator (docs/benchmarks.md).
+     */
+    private void registerPoolStatisticsIfProfiling() {
+        if (jfrSink && DebugVerbosity.PROFILING.isSet(router.verbosity())) {
+            JfrPoolStatistics.register();
+        }
     }
 
     /** The router every allocator event passes through; add sinks here. */

@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * A cached malloc+free pair (64 KiB, private pool: the buffer is recycled every time) through the allocator on the
  * host backend, with each telemetry configuration side by side:
- * none (no sink at all), silent (JFR and OTel sinks attached, flags 0), jfr / jfr-stacks (flags on, a JFR recording of
+ * none (no sink at all), none-jfr-initialized (no sink, JFR's periodic machinery registered), silent (JFR and OTel sinks attached, flags 0), jfr / jfr-stacks (flags on, a JFR recording of
  * the Heapscope events running, without / with stack traces), otel (flags on, real SDK, exporter that drops spans),
  * jfr+otel.
  */
@@ -50,7 +50,7 @@ public class AllocatorBenchmark {
     private static final List<String> TYPES = List.of("heapscope.BufferAllocated", "heapscope.BufferRecycled",
             "heapscope.BufferFreed", "heapscope.BufferReleased");
 
-    @Param({"none", "silent", "jfr", "jfr-stacks", "otel", "jfr+otel"})
+    @Param({"none", "none-jfr-initialized", "silent", "jfr", "jfr-stacks", "otel", "jfr+otel"})
     public String telemetry;
 
     private HostDevice device;
@@ -63,7 +63,11 @@ public class AllocatorBenchmark {
     public void setUp() throws Exception {
         device = HostDevice.builder().capacity(1L << 30).build();
         Set<SinkKind> sinks = EnumSet.noneOf(SinkKind.class);
-        if (!telemetry.equals("none")) {
+        if (telemetry.equals("none-jfr-initialized")) {
+            // no sink, but JFR's machinery started as the JFR sink starts it (periodic pool statistics), to tell
+            // the cost of a running JFR apart from the cost of the hot path's flag test
+            io.heapscope.telemetry.jfr.JfrPoolStatistics.register();
+        } else if (!telemetry.equals("none")) {
             if (telemetry.startsWith("jfr") || telemetry.equals("silent")) {
                 sinks.add(SinkKind.JFR);
             }
@@ -73,7 +77,7 @@ public class AllocatorBenchmark {
         }
         otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite())).build()).build();
-        int flags = telemetry.equals("none") || telemetry.equals("silent") ? 0 : EVENTS;
+        int flags = telemetry.startsWith("none") || telemetry.equals("silent") ? 0 : EVENTS;
         allocator = HeapAllocator.builder(device).verbosity(flags).sinks(sinks).openTelemetry(otel).build();
         if (telemetry.startsWith("jfr")) {
             jfrFile = Files.createTempFile("heapscope-bench", ".jfr");
