@@ -113,6 +113,15 @@ public final class CudaDevice implements Device {
 
     @Override
     public long currentAllocatedSize() {
+        if (heapLimit != Long.MAX_VALUE) {
+            return allocated.get(); // simulated capacity: this device's heaps only
+        }
+        long[] info = memInfo();
+        return info[1] - info[0];
+    }
+
+    /** Bytes of this device's live heaps. */
+    public long heapBytes() {
         return allocated.get();
     }
 
