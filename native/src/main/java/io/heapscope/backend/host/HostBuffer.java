@@ -1,10 +1,10 @@
 package io.heapscope.backend.host;
 
+import io.heapscope.backend.RefCount;
 import io.heapscope.device.Buffer;
 import io.heapscope.device.Heap;
 
 import java.lang.foreign.MemorySegment;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /** A buffer placed in a {@link HostHeap}. Its extent returns to the heap when its retain count reaches zero. */
 final class HostBuffer implements Buffer {
@@ -13,7 +13,7 @@ final class HostBuffer implements Buffer {
     private final long offset;
     private final long placedLength;
     private final boolean cpuVisible;
-    private final AtomicInteger retainCount = new AtomicInteger(1);
+    private final RefCount retainCount = new RefCount(() -> "buffer at 0x" + Long.toHexString(address()));
 
     HostBuffer(HostHeap heap, MemorySegment memory, long offset, long placedLength, boolean cpuVisible) {
         this.heap = heap;
@@ -66,31 +66,23 @@ final class HostBuffer implements Buffer {
 
     @Override
     public void retain() {
-        int before = retainCount.getAndUpdate(c -> c <= 0 ? c : c + 1);
-        if (before <= 0) {
-            throw new IllegalStateException("buffer at 0x" + Long.toHexString(address()) + " was released");
-        }
+        retainCount.retain();
     }
 
     @Override
     public void release() {
-        int after = retainCount.updateAndGet(c -> c <= 0 ? -1 : c - 1);
-        if (after < 0) {
-            throw new IllegalStateException("buffer at 0x" + Long.toHexString(address())
-                    + " released more often than retained");
-        }
-        if (after == 0) {
+        if (retainCount.release()) {
             heap.bufferGone(offset);
         }
     }
 
     @Override
     public int retainCount() {
-        return Math.max(0, retainCount.get());
+        return retainCount.get();
     }
 
     private void checkAlive() {
-        if (retainCount.get() <= 0) {
+        if (!retainCount.isAlive()) {
             throw new IllegalStateException("buffer at 0x" + Long.toHexString(address()) + " was released");
         }
     }

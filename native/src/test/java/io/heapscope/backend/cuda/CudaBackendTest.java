@@ -2,13 +2,10 @@ package io.heapscope.backend.cuda;
 
 import io.heapscope.allocator.HeapAllocator;
 import io.heapscope.allocator.MpsBuffer;
+import io.heapscope.backend.SpiFixtures;
 import io.heapscope.device.Buffer;
-import io.heapscope.device.CpuCacheMode;
 import io.heapscope.device.DeviceEvent;
-import io.heapscope.device.HazardTrackingMode;
 import io.heapscope.device.Heap;
-import io.heapscope.device.HeapDescriptor;
-import io.heapscope.device.ResourceOptions;
 import io.heapscope.device.StorageMode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,22 +44,14 @@ class CudaBackendTest {
         }
     }
 
-    private static HeapDescriptor heap(long size, StorageMode mode) {
-        ResourceOptions o = new ResourceOptions(mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED);
-        return new HeapDescriptor(size, mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED, o);
-    }
-
-    private static ResourceOptions opts(StorageMode mode) {
-        return new ResourceOptions(mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED);
-    }
 
     @Test
     void copiesRoundTripIntoSubAllocatedBuffersAtNonZeroOffsets() {
         try (Arena arena = Arena.ofConfined()) {
             for (StorageMode mode : new StorageMode[]{StorageMode.PRIVATE, StorageMode.SHARED}) {
-                Heap h = device.newHeap(heap(8 << 20, mode));
-                Buffer first = h.newBuffer(12_288, opts(mode));
-                Buffer b = h.newBuffer(1 << 20, opts(mode));
+                Heap h = device.newHeap(SpiFixtures.heap(8 << 20, mode));
+                Buffer first = h.newBuffer(12_288, SpiFixtures.opts(mode));
+                Buffer b = h.newBuffer(1 << 20, SpiFixtures.opts(mode));
                 assertEquals(12_288, b.heapOffset());
                 assertEquals(first.address() + 12_288, b.address());
                 MemorySegment src = arena.allocate(100_000);
@@ -91,8 +80,8 @@ class CudaBackendTest {
 
     @Test
     void handlersRunAfterQueuedWorkAndWorkHoldsItsBuffers() throws Exception {
-        Heap h = device.newHeap(heap(1 << 20, StorageMode.PRIVATE));
-        Buffer b = h.newBuffer(4096, opts(StorageMode.PRIVATE));
+        Heap h = device.newHeap(SpiFixtures.heap(1 << 20, StorageMode.PRIVATE));
+        Buffer b = h.newBuffer(4096, SpiFixtures.opts(StorageMode.PRIVATE));
         CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger order = new AtomicInteger();
         int[] seen = new int[2];
@@ -109,13 +98,7 @@ class CudaBackendTest {
         DeviceEvent e = device.newEvent();
         e.record(device.stream());
         assertFalse(e.isSignalled());
-        Thread.ofPlatform().start(() -> {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException ignored) {
-            }
-            gate.countDown();
-        });
+        SpiFixtures.countDownLater(gate, 50);
         assertTrue(e.synchronize());
         device.stream().synchronize();
         assertEquals(1, seen[0]);
@@ -132,7 +115,7 @@ class CudaBackendTest {
                 () -> device.driver().check("cuMemFree", device.driver().call(device.driver().cuMemFree, 0xdead_0000L)));
         assertTrue(e.errorName().startsWith("CUDA_ERROR_"), e.getMessage());
         long before = device.heapBytes();
-        assertNull(device.newHeap(heap(1L << 44, StorageMode.PRIVATE)), "16 TiB: CUDA_ERROR_OUT_OF_MEMORY → null");
+        assertNull(device.newHeap(SpiFixtures.heap(1L << 44, StorageMode.PRIVATE)), "16 TiB: CUDA_ERROR_OUT_OF_MEMORY → null");
         assertEquals(before, device.heapBytes());
     }
 

@@ -1,12 +1,9 @@
 package io.heapscope.backend.host;
 
+import io.heapscope.backend.SpiFixtures;
 import io.heapscope.device.Buffer;
-import io.heapscope.device.CpuCacheMode;
 import io.heapscope.device.DeviceEvent;
-import io.heapscope.device.HazardTrackingMode;
 import io.heapscope.device.Heap;
-import io.heapscope.device.HeapDescriptor;
-import io.heapscope.device.ResourceOptions;
 import io.heapscope.device.StorageMode;
 import org.junit.jupiter.api.Test;
 
@@ -32,14 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class HostDeviceTest {
     private static final long MiB = 1 << 20;
 
-    private static HeapDescriptor heap(long size, StorageMode mode) {
-        ResourceOptions o = new ResourceOptions(mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED);
-        return new HeapDescriptor(size, mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED, o);
-    }
-
-    private static ResourceOptions opts(StorageMode mode) {
-        return new ResourceOptions(mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED);
-    }
 
     private static long rssKiB() throws Exception {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
@@ -54,8 +43,8 @@ class HostDeviceTest {
     void aThreeGibHeapIsCommittedOnlyWhereTouched() throws Exception {
         try (HostDevice d = HostDevice.builder().capacity(4L << 30).build()) {
             long before = rssKiB();
-            Heap h = d.newHeap(heap(3L << 30, StorageMode.SHARED));
-            Buffer b = h.newBuffer(2L << 30, opts(StorageMode.SHARED));
+            Heap h = d.newHeap(SpiFixtures.heap(3L << 30, StorageMode.SHARED));
+            Buffer b = h.newBuffer(2L << 30, SpiFixtures.opts(StorageMode.SHARED));
             b.contents().set(ValueLayout.JAVA_LONG, (1L << 30) + 8, 42L);
             assertEquals(42L, b.contents().get(ValueLayout.JAVA_LONG, (1L << 30) + 8));
             long grown = rssKiB() - before;
@@ -71,15 +60,15 @@ class HostDeviceTest {
     @Test
     void buffersRetainTheirHeapAndReturnTheirExtent() {
         try (HostDevice d = HostDevice.builder().capacity(64 * MiB).build()) {
-            Heap h = d.newHeap(heap(8 * MiB, StorageMode.PRIVATE));
-            Buffer a = h.newBuffer(MiB, opts(StorageMode.PRIVATE));
-            Buffer b = h.newBuffer(MiB + 1, opts(StorageMode.PRIVATE));
+            Heap h = d.newHeap(SpiFixtures.heap(8 * MiB, StorageMode.PRIVATE));
+            Buffer a = h.newBuffer(MiB, SpiFixtures.opts(StorageMode.PRIVATE));
+            Buffer b = h.newBuffer(MiB + 1, SpiFixtures.opts(StorageMode.PRIVATE));
             assertEquals(0, a.heapOffset());
             assertEquals(MiB, b.heapOffset());
             assertEquals(b.address() - a.address(), MiB);
             assertEquals(3, h.retainCount());
             assertEquals(8 * MiB - 2 * MiB - 4096, h.maxAvailableSize(4096));
-            assertNull(h.newBuffer(7 * MiB, opts(StorageMode.PRIVATE)), "does not fit: null, like Metal's nil");
+            assertNull(h.newBuffer(7 * MiB, SpiFixtures.opts(StorageMode.PRIVATE)), "does not fit: null, like Metal's nil");
             h.release(); // the allocator lets go; the buffers keep the heap alive
             assertEquals(8 * MiB, d.currentAllocatedSize());
             a.release();
@@ -92,9 +81,9 @@ class HostDeviceTest {
     @Test
     void privateBuffersHaveNoContentsSharedOnesDo() {
         try (HostDevice d = HostDevice.builder().capacity(64 * MiB).build()) {
-            Buffer p = d.newHeap(heap(MiB, StorageMode.PRIVATE)).newBuffer(4096, opts(StorageMode.PRIVATE));
+            Buffer p = d.newHeap(SpiFixtures.heap(MiB, StorageMode.PRIVATE)).newBuffer(4096, SpiFixtures.opts(StorageMode.PRIVATE));
             assertTrue(assertThrows(IllegalStateException.class, p::contents).getMessage().contains("private"));
-            Buffer s = d.newHeap(heap(MiB, StorageMode.SHARED)).newBuffer(4096, opts(StorageMode.SHARED));
+            Buffer s = d.newHeap(SpiFixtures.heap(MiB, StorageMode.SHARED)).newBuffer(4096, SpiFixtures.opts(StorageMode.SHARED));
             assertEquals(4096, s.contents().byteSize());
         }
     }
@@ -102,15 +91,15 @@ class HostDeviceTest {
     @Test
     void heapsBeyondTwiceTheCapacityAreRefused() {
         try (HostDevice d = HostDevice.builder().capacity(16 * MiB).build()) {
-            assertNotNull(d.newHeap(heap(32 * MiB, StorageMode.PRIVATE)));
-            assertNull(d.newHeap(heap(4096, StorageMode.PRIVATE)));
+            assertNotNull(d.newHeap(SpiFixtures.heap(32 * MiB, StorageMode.PRIVATE)));
+            assertNull(d.newHeap(SpiFixtures.heap(4096, StorageMode.PRIVATE)));
         }
     }
 
     @Test
     void streamRunsWorkInOrderAndHoldsBuffersUntilDone() throws Exception {
         try (HostDevice d = HostDevice.builder().capacity(64 * MiB).build()) {
-            Buffer b = d.newHeap(heap(MiB, StorageMode.SHARED)).newBuffer(4096, opts(StorageMode.SHARED));
+            Buffer b = d.newHeap(SpiFixtures.heap(MiB, StorageMode.SHARED)).newBuffer(4096, SpiFixtures.opts(StorageMode.SHARED));
             List<Integer> order = Collections.synchronizedList(new ArrayList<>());
             CountDownLatch gate = new CountDownLatch(1);
             d.stream().submit(List.of(b), () -> {
@@ -133,13 +122,7 @@ class HostDeviceTest {
             DeviceEvent e = d.newEvent();
             e.record(d.stream());
             assertFalse(e.isSignalled());
-            Thread.ofPlatform().start(() -> {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException ignored) {
-                }
-                gate.countDown();
-            });
+            SpiFixtures.countDownLater(gate, 50);
             assertTrue(e.synchronize(), "had to wait");
             assertEquals(1, b.retainCount());
             d.stream().synchronize();
@@ -173,9 +156,9 @@ class HostDeviceTest {
     void copiesRoundTripAtNonZeroOffsetsForBothStorageModes() {
         try (HostDevice d = HostDevice.builder().capacity(64 * MiB).build(); Arena arena = Arena.ofConfined()) {
             for (StorageMode mode : new StorageMode[]{StorageMode.PRIVATE, StorageMode.SHARED}) {
-                Heap h = d.newHeap(heap(MiB, mode));
-                h.newBuffer(8192, opts(mode)); // so the next buffer is not at the heap start
-                Buffer b = h.newBuffer(65536, opts(mode));
+                Heap h = d.newHeap(SpiFixtures.heap(MiB, mode));
+                h.newBuffer(8192, SpiFixtures.opts(mode)); // so the next buffer is not at the heap start
+                Buffer b = h.newBuffer(65536, SpiFixtures.opts(mode));
                 MemorySegment src = arena.allocate(1000);
                 for (int i = 0; i < 1000; i++) {
                     src.set(ValueLayout.JAVA_BYTE, i, (byte) (i * 7 + mode.ordinal()));

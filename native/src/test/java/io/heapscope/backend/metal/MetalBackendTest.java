@@ -1,12 +1,9 @@
 package io.heapscope.backend.metal;
 
+import io.heapscope.backend.SpiFixtures;
 import io.heapscope.device.Buffer;
-import io.heapscope.device.CpuCacheMode;
 import io.heapscope.device.DeviceEvent;
-import io.heapscope.device.HazardTrackingMode;
 import io.heapscope.device.Heap;
-import io.heapscope.device.HeapDescriptor;
-import io.heapscope.device.ResourceOptions;
 import io.heapscope.device.SizeAndAlign;
 import io.heapscope.device.StorageMode;
 import org.junit.jupiter.api.AfterAll;
@@ -55,18 +52,10 @@ class MetalBackendTest {
         }
     }
 
-    private static HeapDescriptor heap(long size, StorageMode mode) {
-        ResourceOptions o = new ResourceOptions(mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED);
-        return new HeapDescriptor(size, mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED, o);
-    }
-
-    private static ResourceOptions opts(StorageMode mode) {
-        return new ResourceOptions(mode, CpuCacheMode.DEFAULT_CACHE, HazardTrackingMode.TRACKED);
-    }
 
     @Test
     void sizeAndAlignComesBackAsAStructInRegisters() {
-        SizeAndAlign sa = device.heapBufferSizeAndAlign(5000, opts(StorageMode.PRIVATE));
+        SizeAndAlign sa = device.heapBufferSizeAndAlign(5000, SpiFixtures.opts(StorageMode.PRIVATE));
         assertTrue(sa.size() >= 5000 && sa.size() % sa.align() == 0, sa.toString());
         assertTrue(device.recommendedMaxWorkingSetSize() > 0);
         assertFalse(device.name().isEmpty());
@@ -74,21 +63,21 @@ class MetalBackendTest {
 
     @Test
     void heapsPlaceBuffersAndRetainCountsAreMetals() {
-        Heap h = device.newHeap(heap(1 << 20, StorageMode.SHARED));
-        Buffer a = h.newBuffer(4096, opts(StorageMode.SHARED));
-        Buffer b = h.newBuffer(8192, opts(StorageMode.SHARED));
+        Heap h = device.newHeap(SpiFixtures.heap(1 << 20, StorageMode.SHARED));
+        Buffer a = h.newBuffer(4096, SpiFixtures.opts(StorageMode.SHARED));
+        Buffer b = h.newBuffer(8192, SpiFixtures.opts(StorageMode.SHARED));
         assertEquals(a.address() + 4096, b.address(), "first fit, next to the first buffer");
         assertEquals(3, h.retainCount(), "the heap is retained by its two buffers");
         assertEquals((1 << 20) - 12288, h.maxAvailableSize(4096));
-        assertNull(h.newBuffer(2 << 20, opts(StorageMode.SHARED)), "does not fit: nil");
+        assertNull(h.newBuffer(2 << 20, SpiFixtures.opts(StorageMode.SHARED)), "does not fit: nil");
         b.contents().set(ValueLayout.JAVA_INT, 0, 7);
         assertEquals(7, b.contents().get(ValueLayout.JAVA_INT, 0));
         a.release();
         b.release();
         assertEquals(1, h.retainCount());
         h.release();
-        Heap p = device.newHeap(heap(1 << 20, StorageMode.PRIVATE));
-        Buffer priv = p.newBuffer(4096, opts(StorageMode.PRIVATE));
+        Heap p = device.newHeap(SpiFixtures.heap(1 << 20, StorageMode.PRIVATE));
+        Buffer priv = p.newBuffer(4096, SpiFixtures.opts(StorageMode.PRIVATE));
         assertThrows(IllegalStateException.class, priv::contents, "private storage: contents is nil");
         priv.release();
         p.release();
@@ -96,8 +85,8 @@ class MetalBackendTest {
 
     @Test
     void completionBlocksRunInOrderAfterWorkThatHoldsItsBuffers() throws Exception {
-        Heap h = device.newHeap(heap(1 << 20, StorageMode.PRIVATE));
-        Buffer b = h.newBuffer(4096, opts(StorageMode.PRIVATE));
+        Heap h = device.newHeap(SpiFixtures.heap(1 << 20, StorageMode.PRIVATE));
+        Buffer b = h.newBuffer(4096, SpiFixtures.opts(StorageMode.PRIVATE));
         CountDownLatch gate = new CountDownLatch(1);
         List<Integer> order = Collections.synchronizedList(new ArrayList<>());
         device.stream().submit(List.of(b), () -> {
@@ -116,13 +105,7 @@ class MetalBackendTest {
         DeviceEvent e = device.newEvent();
         e.record(device.stream());
         assertFalse(e.isSignalled());
-        Thread.ofPlatform().start(() -> {
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException ignored) {
-            }
-            gate.countDown();
-        });
+        SpiFixtures.countDownLater(gate, 50);
         assertTrue(e.synchronize());
         device.stream().synchronize();
         for (int i = 0; i <= 20; i++) {
