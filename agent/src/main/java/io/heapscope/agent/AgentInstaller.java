@@ -44,10 +44,18 @@ final class AgentInstaller {
     private AgentInstaller() {
     }
 
+    /** Set once the bytecode hooks are in; they go in only when some flag is on (SILENT then costs nothing). */
+    private static boolean hooksInstalled;
+    private static List<FrameworkHook> pendingHooks = List.of();
+
     static synchronized void install(String args, Instrumentation inst) throws Exception {
         AgentOptions options = AgentOptions.parse(args);
         if (router != null) {
             router.setVerbosity(options.verbosity()); // attached before: no second set of hooks
+            HeapscopeDispatch.activate(options.verbosity() != 0);
+            if (options.verbosity() != 0 && !hooksInstalled) {
+                installHooks(pendingHooks, inst);
+            }
             return;
         }
         router = new MemoryEventRouter(options.verbosity());
@@ -58,6 +66,7 @@ final class AgentInstaller {
         }
         HeapscopeDispatch.install(new FrameworkEvents(router,
                 options.hooks().contains("ffm") ? closeActionMethod(inst) : null));
+        HeapscopeDispatch.activate(options.verbosity() != 0);
 
         List<FrameworkHook> hooks = new ArrayList<>();
         if (options.hooks().contains("direct")) {
@@ -75,6 +84,18 @@ final class AgentInstaller {
         if (options.hooks().contains("heapscope")) {
             hooks.add(new HeapscopeAllocatorHook(options.verbosity(), sinks));
         }
+        pendingHooks = hooks;
+        if (options.verbosity() != 0) {
+            installHooks(hooks, inst);
+        }
+    }
+
+    /**
+     * Transforms the hooked classes. Deferred while every flag is off, so an agent attached SILENT changes no
+     * bytecode at all; a later attach that sets flags installs the hooks then (retransforming loaded classes).
+     */
+    private static void installHooks(List<FrameworkHook> hooks, Instrumentation inst) {
+        hooksInstalled = true;
         AgentBuilder builder = new AgentBuilder.Default()
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)

@@ -29,8 +29,16 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
         return live;
     }
 
+    /** With every flag off a hook returns here: one volatile read, no thread-local, no map. */
+    private boolean silent() {
+        return router.verbosity() == 0;
+    }
+
     @Override
     public void allocated(String framework, long address, long size) {
+        if (silent()) {
+            return;
+        }
         if (BUSY.get()) {
             skippedReentrant.incrementAndGet();
             return;
@@ -43,6 +51,9 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
 
     @Override
     public void released(String framework, long address, long size) {
+        if (silent()) {
+            return;
+        }
         if (BUSY.get()) {
             skippedReentrant.incrementAndGet();
             return;
@@ -59,6 +70,9 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
 
     @Override
     public void poolEvent(String framework, int what, long size) {
+        if (silent()) {
+            return;
+        }
         if (BUSY.get()) {
             skippedReentrant.incrementAndGet();
             return;
@@ -90,6 +104,9 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
 
     @Override
     public void segmentAllocated(Object segment, Object session, long size) {
+        if (silent()) {
+            return;
+        }
         if (BUSY.get()) {
             skippedReentrant.incrementAndGet();
             return;

@@ -207,6 +207,29 @@ class AgentIT {
     }
 
     @Test
+    void aSilentAgentHooksNothingUntilAnAttachTurnsFlagsOn() throws Exception {
+        Path jfr = dir.resolve("silent-then-on.jfr");
+        Path go = dir.resolve("go2");
+        List<String> cmd = List.of(JAVA, "-XX:+EnableDynamicAgentLoading",
+                "-javaagent:" + AGENT + "=verbosity=0,hooks=direct,sinks=jfr,jfr.file=" + jfr,
+                "-cp", TEST_CLASSES + File.pathSeparator + AGENT, AttachTarget.class.getName(), go.toString());
+        Process target = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try {
+            java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(target.getInputStream()));
+            assertEquals("ready", out.readLine());
+            Run attach = run(List.of(), Main.class.getName(), "attach", Long.toString(target.pid()), "verbosity=ALLOCATIONS");
+            assertEquals(0, attach.exit(), attach.out());
+            Files.writeString(go, "go");
+            assertTrue(target.waitFor(60, TimeUnit.SECONDS));
+        } finally {
+            target.destroyForcibly();
+        }
+        long ours = events(jfr, "heapscope.BufferAllocated").stream()
+                .filter(e -> e.getLong("alignedSize") == AttachTarget.SIZE).count();
+        assertEquals(AttachTarget.COUNT, ours, "hooks installed by the attach that turned ALLOCATIONS on");
+    }
+
+    @Test
     void dynamicAttachToARunningJvm() throws Exception {
         Path jfr = dir.resolve("attach.jfr");
         Path go = dir.resolve("go");

@@ -36,6 +36,8 @@ public final class HeapscopeDispatch {
     public static final int UNPOOLED_RELEASE = 7;
 
     private static volatile Hook hook;
+    /** False while every verbosity flag is off: advice then costs one volatile read and a branch. */
+    private static volatile boolean active;
     private static final java.util.concurrent.atomic.AtomicLong FAILURES = new java.util.concurrent.atomic.AtomicLong();
 
     private HeapscopeDispatch() {
@@ -45,7 +47,15 @@ public final class HeapscopeDispatch {
         hook = h;
     }
 
+    /** Switches event delivery on or off (the agent follows its verbosity flags). */
+    public static void activate(boolean on) {
+        active = on;
+    }
+
     public static void allocated(String framework, long address, long size) {
+        if (!active) {
+            return;
+        }
         Hook h = hook;
         if (h != null) {
             try {
@@ -57,6 +67,9 @@ public final class HeapscopeDispatch {
     }
 
     public static void released(String framework, long address, long size) {
+        if (!active) {
+            return;
+        }
         Hook h = hook;
         if (h != null) {
             try {
@@ -68,6 +81,9 @@ public final class HeapscopeDispatch {
     }
 
     public static void segmentAllocated(Object segment, Object session, long size) {
+        if (!active) {
+            return;
+        }
         Hook h = hook;
         if (h != null) {
             try {
@@ -79,6 +95,9 @@ public final class HeapscopeDispatch {
     }
 
     public static void poolEvent(String framework, int what, long size) {
+        if (!active) {
+            return;
+        }
         Hook h = hook;
         if (h != null) {
             try {

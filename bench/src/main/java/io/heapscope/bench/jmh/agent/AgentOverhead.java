@@ -33,6 +33,40 @@ public abstract class AgentOverhead {
         return ByteBuffer.allocateDirect(4096);
     }
 
+    /**
+     * {@code ByteBuffer.allocateDirect(4096)} freed at once through its cleaner (as Netty does), so no GC is involved:
+     * the allocation and the release hooks both run on this thread.
+     */
+    @Benchmark
+    public int allocateDirectAndClean() {
+        ByteBuffer b = ByteBuffer.allocateDirect(4096);
+        int c = b.capacity();
+        try {
+            CLEAN.invoke(CLEANER.invoke(b));
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        return c;
+    }
+
+    /** {@code sun.nio.ch.DirectBuffer.cleaner()} and {@code jdk.internal.ref.Cleaner.clean()}, exported to the forks. */
+    private static final java.lang.invoke.MethodHandle CLEANER;
+    private static final java.lang.invoke.MethodHandle CLEAN;
+
+    static {
+        try {
+            var lookup = java.lang.invoke.MethodHandles.lookup(); // the forks export both packages to the unnamed module
+            Class<?> directBuffer = Class.forName("sun.nio.ch.DirectBuffer");
+            Class<?> cleaner = Class.forName("jdk.internal.ref.Cleaner");
+            CLEANER = lookup.findVirtual(directBuffer, "cleaner", java.lang.invoke.MethodType.methodType(cleaner))
+                    .asType(java.lang.invoke.MethodType.methodType(Object.class, ByteBuffer.class));
+            CLEAN = lookup.findVirtual(cleaner, "clean", java.lang.invoke.MethodType.methodType(void.class))
+                    .asType(java.lang.invoke.MethodType.methodType(void.class, Object.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** A pooled Netty direct buffer allocated and released (recycled from the thread cache). */
     @Benchmark
     public int nettyPooled() {
