@@ -166,6 +166,10 @@ final class AgentInstaller {
         if (!options.stacks()) {
             settings.replaceAll((k, v) -> k.startsWith("heapscope.") && k.endsWith("#stackTrace") ? "false" : v);
         }
+        java.nio.file.Path parent = options.jfrFile().toAbsolutePath().getParent();
+        if (parent != null) {
+            java.nio.file.Files.createDirectories(parent);
+        }
         Recording recording = new Recording(settings);
         recording.setName("heapscope");
         recording.setToDisk(true);
