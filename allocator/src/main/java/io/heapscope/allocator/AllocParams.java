@@ -12,6 +12,8 @@ final class AllocParams {
     /** Set when the buffer came from the cache; its gc age at that moment. */
     boolean recycled;
     int recycledGcAge;
+    /** Size of a heap the device refused while serving this request, 0 if none; named in the out-of-memory error. */
+    long refusedHeapSize;
 
     AllocParams(long allocSize, long requestedSize, BufferPool pool) {
         this.searchKey = BufferBlock.searchKey(allocSize);

@@ -49,8 +49,17 @@ public record AllocatorConfig(int verbosity, OptionalDouble highWatermarkRatio, 
                         + e.getMessage(), e);
             }
         }
-        return new AllocatorConfig(mask, ratio(properties, environment, HIGH_KEYS),
-                ratio(properties, environment, LOW_KEYS));
+        OptionalDouble high = ratio(properties, environment, HIGH_KEYS);
+        OptionalDouble low = ratio(properties, environment, LOW_KEYS);
+        double highLimit = high.isPresent() && high.getAsDouble() > 0 ? high.getAsDouble()
+                : HeapAllocator.HIGH_WATERMARK_UPPER_BOUND;
+        if (low.isPresent() && low.getAsDouble() > highLimit) {
+            throw new IllegalArgumentException(keyOf(properties, environment, LOW_KEYS) + "=" + low.getAsDouble()
+                    + " is above the high watermark ratio " + highLimit
+                    + (high.isPresent() ? " (" + keyOf(properties, environment, HIGH_KEYS) + ")" : "")
+                    + "; the low watermark must be within 0.0.." + highLimit + " (0 disables it)");
+        }
+        return new AllocatorConfig(mask, high, low);
     }
 
     private static OptionalDouble ratio(Properties p, Map<String, String> env, String[] keys) {
@@ -62,6 +71,11 @@ public record AllocatorConfig(int verbosity, OptionalDouble highWatermarkRatio, 
             double value = Double.parseDouble(text.strip());
             if (Double.isNaN(value) || Double.isInfinite(value)) {
                 throw new NumberFormatException("not finite");
+            }
+            if (value < 0 || value > HeapAllocator.HIGH_WATERMARK_UPPER_BOUND) {
+                throw new IllegalArgumentException(keyOf(p, env, keys) + "=" + text.strip()
+                        + " is out of range: a watermark ratio must be within 0.0.."
+                        + HeapAllocator.HIGH_WATERMARK_UPPER_BOUND + " (0 disables the limit)");
             }
             return OptionalDouble.of(value);
         } catch (NumberFormatException e) {

@@ -1,140 +1,184 @@
 package io.heapscope.allocator;
 
-import io.heapscope.telemetry.MemoryEvent;
-import io.heapscope.telemetry.MemoryEventKind;
-import io.heapscope.telemetry.MemoryEventRouter;
+import io.heapscope.allocator.event.AllocatorEvent;
+import io.heapscope.allocator.event.AllocatorId;
+import io.heapscope.allocator.event.AllocatorListener;
+import io.heapscope.allocator.event.EventKind;
+
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Where every allocation, recycle, free and release of the allocator passes. Each method first asks the router
- * whether anyone wants the event (a flag test), and only then builds it; telemetry sinks (log lines, JFR, OTel)
- * hang off the router. Called with the allocator lock held.
+ * Where every event of the allocator starts. Under the allocator lock, each method first tests whether anyone wants
+ * the event (the verbosity mask, then each listener's {@link AllocatorListener#isEnabled}), and only then builds the
+ * typed record and queues it in the {@link PendingWork}; the allocator delivers the queue after unlocking.
  */
 final class AllocatorEvents {
-    private final MemoryEventRouter router;
-    private final HeapAllocator allocator;
+    private static final AllocatorListener[] NONE = new AllocatorListener[0];
 
-    AllocatorEvents(MemoryEventRouter router, HeapAllocator allocator) {
-        this.router = router;
+    private final AllocatorId id;
+    private final HeapAllocator allocator;
+    private final PendingWork pending;
+    private final LongAdder failures = new LongAdder();
+    private volatile int verbosity;
+    private volatile AllocatorListener[] listeners = NONE;
+
+    AllocatorEvents(AllocatorId id, HeapAllocator allocator, PendingWork pending, int verbosity) {
+        this.id = id;
         this.allocator = allocator;
+        this.pending = pending;
+        this.verbosity = verbosity;
     }
 
-    private MemoryEvent.Builder buffer(MemoryEventKind kind, BufferBlock b) {
-        BufferPool pool = b.pool();
-        return MemoryEvent.builder(kind)
-                .pool(pool.kind.name())
-                .smallPool(pool.isSmall())
-                .storageMode(pool.kind.storageName())
-                .bufferId(b.id)
-                .heapId(b.heap.id)
-                .requestedSize(b.requestedSize)
-                .alignedSize(b.size)
-                .useCount(b.useCount)
-                .heapAvailable(b.heap.available)
-                .totalReserved(allocator.reservedBytes())
-                .totalInUse(allocator.inUseBytes());
+    int verbosity() {
+        return verbosity;
+    }
+
+    void setVerbosity(int mask) {
+        verbosity = mask;
+    }
+
+    synchronized void add(AllocatorListener listener) {
+        Objects.requireNonNull(listener, "listener");
+        AllocatorListener[] next = Arrays.copyOf(listeners, listeners.length + 1);
+        next[next.length - 1] = listener;
+        listeners = next;
+    }
+
+    synchronized boolean remove(AllocatorListener listener) {
+        AllocatorListener[] cur = listeners;
+        for (int i = 0; i < cur.length; i++) {
+            if (cur[i] == listener) {
+                AllocatorListener[] next = new AllocatorListener[cur.length - 1];
+                System.arraycopy(cur, 0, next, 0, i);
+                System.arraycopy(cur, i + 1, next, i, cur.length - i - 1);
+                listeners = next;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    AllocatorListener[] listeners() {
+        return listeners.clone();
+    }
+
+    long failures() {
+        return failures.sum();
+    }
+
+    /** The hot-path test: flags first (SILENT stops here), then whether any listener wants the kind. */
+    boolean wants(EventKind kind, boolean smallPool) {
+        int mask = verbosity;
+        if (mask == 0 || !kind.isSelectedBy(mask, smallPool)) {
+            return false;
+        }
+        for (AllocatorListener l : listeners) {
+            if (enabled(l, kind)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private boolean enabled(AllocatorListener l, EventKind kind) {
+        try {
+            return l.isEnabled(kind);
+        } catch (RuntimeException | LinkageError e) {
+            failures.increment();
+            return false;
+        }
+    }
+
+    /** Delivers one queued event to every listener that wants its kind; called outside the lock. */
+    void deliver(AllocatorEvent event) {
+        EventKind kind = event.kind();
+        for (AllocatorListener l : listeners) {
+            try {
+                if (l.isEnabled(kind)) {
+                    l.onEvent(event);
+                }
+            } catch (RuntimeException | LinkageError e) {
+                failures.increment();
+            }
+        }
+    }
+
+    private long reserved() {
+        return allocator.reservedBytes();
+    }
+
+    private long inUse() {
+        return allocator.inUseBytes();
     }
 
     void bufferAllocated(BufferBlock b) {
-        if (router.isEnabled(MemoryEventKind.BUFFER_ALLOCATED, b.pool().isSmall())) {
-            router.emit(buffer(MemoryEventKind.BUFFER_ALLOCATED, b).address(b.address())
-                    .retainCount(b.retainCount()).build());
+        BufferPool pool = b.pool();
+        if (wants(EventKind.BUFFER_ALLOCATED, pool.isSmall())) {
+            pending.add(new AllocatorEvent.BufferAllocated(id, pool.kind, b.id, b.heap.id, b.address(),
+                    b.requestedSize, b.size, b.useCount, b.retainCount(), b.heap.available, reserved(), inUse()));
         }
     }
 
     void bufferRecycled(BufferBlock b, int gcAge) {
-        if (router.isEnabled(MemoryEventKind.BUFFER_RECYCLED, b.pool().isSmall())) {
-            router.emit(buffer(MemoryEventKind.BUFFER_RECYCLED, b).address(b.address())
-                    .retainCount(b.retainCount()).gcAge(gcAge).build());
+        BufferPool pool = b.pool();
+        if (wants(EventKind.BUFFER_RECYCLED, pool.isSmall())) {
+            pending.add(new AllocatorEvent.BufferRecycled(id, pool.kind, b.id, b.heap.id, b.address(),
+                    b.requestedSize, b.size, b.useCount, b.retainCount(), gcAge, reserved(), inUse()));
         }
     }
 
-    void bufferFreed(BufferBlock b) {
-        if (router.isEnabled(MemoryEventKind.BUFFER_FREED, b.pool().isSmall())) {
-            router.emit(buffer(MemoryEventKind.BUFFER_FREED, b).address(b.address())
-                    .retainCount(b.retainCount()).build());
+    void bufferFreed(BufferBlock b, int retainCount) {
+        BufferPool pool = b.pool();
+        if (wants(EventKind.BUFFER_FREED, pool.isSmall())) {
+            pending.add(new AllocatorEvent.BufferFreed(id, pool.kind, b.id, b.heap.id, b.address(),
+                    b.requestedSize, b.size, b.useCount, retainCount, reserved(), inUse()));
         }
     }
 
     boolean wantsRelease(BufferBlock b) {
-        return router.isEnabled(MemoryEventKind.BUFFER_RELEASED, b.pool().isSmall());
+        return wants(EventKind.BUFFER_RELEASED, b.pool().isSmall());
     }
 
     /** After the device buffer was released: its address and retain count were read before. */
     void bufferReleased(BufferBlock b, long address, int retainCountBefore, int gcAge) {
-        router.emit(buffer(MemoryEventKind.BUFFER_RELEASED, b).address(address).retainCount(retainCountBefore)
-                .gcAge(gcAge).build());
-    }
-
-    private MemoryEvent.Builder heap(MemoryEventKind kind, HeapBlock h) {
-        return MemoryEvent.builder(kind)
-                .pool(h.pool.kind.name())
-                .smallPool(h.pool.isSmall())
-                .storageMode(h.pool.kind.storageName())
-                .heapId(h.id)
-                .requestedSize(h.total)
-                .alignedSize(h.total)
-                .heapAvailable(h.available)
-                .count(h.pool.heaps.size())
-                .totalReserved(allocator.reservedBytes())
-                .totalInUse(allocator.inUseBytes());
+        pending.add(new AllocatorEvent.BufferReleased(id, b.pool().kind, b.id, b.heap.id, address, b.requestedSize, b.size,
+                b.useCount, retainCountBefore, gcAge, b.heap.available, reserved(), inUse()));
     }
 
     void heapAllocated(HeapBlock h, long requestedSize) {
-        if (router.isEnabled(MemoryEventKind.HEAP_ALLOCATED, h.pool.isSmall())) {
-            router.emit(heap(MemoryEventKind.HEAP_ALLOCATED, h).requestedSize(requestedSize)
-                    .count(h.pool.heaps.size() + 1).retainCount(h.retainCount()).build());
+        if (wants(EventKind.HEAP_ALLOCATED, h.pool.isSmall())) {
+            pending.add(new AllocatorEvent.HeapAllocated(id, h.pool.kind, h.id, h.total, requestedSize,
+                    h.pool.heaps.size() + 1, h.retainCount(), reserved(), inUse()));
         }
     }
 
     void heapReleased(HeapBlock h, int retainCountBefore) {
-        if (router.isEnabled(MemoryEventKind.HEAP_RELEASED, h.pool.isSmall())) {
-            router.emit(heap(MemoryEventKind.HEAP_RELEASED, h).retainCount(retainCountBefore).build());
+        if (wants(EventKind.HEAP_RELEASED, h.pool.isSmall())) {
+            pending.add(new AllocatorEvent.HeapReleased(id, h.pool.kind, h.id, h.total, h.pool.heaps.size(),
+                    retainCountBefore, reserved(), inUse()));
         }
     }
 
     void garbageCollected(BufferPool pool, long freedCount, long reclaimed, long target) {
-        if (router.isEnabled(MemoryEventKind.GARBAGE_COLLECTION, pool.isSmall())) {
-            router.emit(MemoryEvent.builder(MemoryEventKind.GARBAGE_COLLECTION)
-                    .pool(pool.kind.name())
-                    .smallPool(pool.isSmall())
-                    .storageMode(pool.kind.storageName())
-                    .count(freedCount)
-                    .reclaimedBytes(reclaimed)
-                    .targetBytes(target)
-                    .totalReserved(allocator.reservedBytes())
-                    .totalInUse(allocator.inUseBytes())
-                    .build());
+        if (wants(EventKind.GARBAGE_COLLECTION, pool.isSmall())) {
+            pending.add(new AllocatorEvent.GarbageCollection(id, pool.kind, freedCount, reclaimed, target,
+                    reserved(), inUse()));
         }
     }
 
     void allocationFailed(BufferPool pool, long requested, long aligned, boolean highWatermark, String message) {
-        if (router.isEnabled(MemoryEventKind.ALLOCATION_FAILED, pool.isSmall())) {
-            router.emit(MemoryEvent.builder(MemoryEventKind.ALLOCATION_FAILED)
-                    .pool(pool.kind.name())
-                    .smallPool(pool.isSmall())
-                    .storageMode(pool.kind.storageName())
-                    .requestedSize(requested)
-                    .alignedSize(aligned)
-                    .pressure(highWatermark)
-                    .message(message)
-                    .totalReserved(allocator.reservedBytes())
-                    .totalInUse(allocator.inUseBytes())
-                    .build());
+        if (wants(EventKind.ALLOCATION_FAILED, pool.isSmall())) {
+            pending.add(new AllocatorEvent.AllocationFailed(id, pool.kind, requested, aligned, highWatermark, message,
+                    reserved(), inUse()));
         }
     }
 
     void memoryPressure(BufferPool pool, boolean entered, long lowWatermarkLimit, long deviceAllocated) {
-        if (router.isEnabled(MemoryEventKind.MEMORY_PRESSURE, pool.isSmall())) {
-            router.emit(MemoryEvent.builder(MemoryEventKind.MEMORY_PRESSURE)
-                    .pool(pool.kind.name())
-                    .smallPool(pool.isSmall())
-                    .storageMode(pool.kind.storageName())
-                    .pressure(entered)
-                    .targetBytes(lowWatermarkLimit)
-                    .alignedSize(deviceAllocated)
-                    .totalReserved(allocator.reservedBytes())
-                    .totalInUse(allocator.inUseBytes())
-                    .build());
+        if (wants(EventKind.MEMORY_PRESSURE, pool.isSmall())) {
+            pending.add(new AllocatorEvent.MemoryPressure(id, pool.kind, entered, lowWatermarkLimit, deviceAllocated,
+                    reserved(), inUse()));
         }
     }
 }

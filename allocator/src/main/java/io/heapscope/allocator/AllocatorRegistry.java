@@ -56,6 +56,11 @@ public final class AllocatorRegistry {
     static void register(HeapAllocator allocator) {
         List<Consumer<HeapAllocator>> listeners;
         synchronized (ALLOCATORS) {
+            // dropped and closed allocators leave: the list never grows beyond the live ones plus this one
+            ALLOCATORS.removeIf(ref -> {
+                HeapAllocator a = ref.get();
+                return a == null || a.isClosed();
+            });
             ALLOCATORS.add(new WeakReference<>(allocator));
             listeners = List.copyOf(LISTENERS);
         }
@@ -64,12 +69,28 @@ public final class AllocatorRegistry {
         }
     }
 
+    static void unregister(HeapAllocator allocator) {
+        synchronized (ALLOCATORS) {
+            ALLOCATORS.removeIf(ref -> {
+                HeapAllocator a = ref.get();
+                return a == null || a == allocator;
+            });
+        }
+    }
+
+    /** Entries held now, live or not yet purged (for tests of the bound). */
+    static int size() {
+        synchronized (ALLOCATORS) {
+            return ALLOCATORS.size();
+        }
+    }
+
     private static void notify(Consumer<HeapAllocator> listener, HeapAllocator allocator) {
         try {
             listener.accept(allocator);
         } catch (RuntimeException e) {
             // an observer must never break the allocator's user
-            System.getLogger(SeedLogSink.LOGGER_NAME).log(System.Logger.Level.WARNING,
+            System.getLogger(HeapAllocator.LOGGER_NAME).log(System.Logger.Level.WARNING,
                     "allocator listener " + listener + " failed", e);
         }
     }

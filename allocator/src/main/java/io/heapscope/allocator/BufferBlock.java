@@ -3,6 +3,7 @@ package io.heapscope.allocator;
 import io.heapscope.device.Buffer;
 import io.heapscope.device.DeviceEvent;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Comparator;
 
@@ -21,8 +22,14 @@ final class BufferBlock {
     final long size;
     /** Size asked for by the current (or last) user. */
     long requestedSize;
-    /** CPU mapping of a shared buffer, fetched on first use. */
-    MemorySegment cpuPtr;
+    /**
+     * The current ownership's scope and the CPU view bound to it, opened on the first {@code contents()} of this use
+     * and closed when the owner frees the buffer (before anyone else can own it).
+     */
+    Arena scope;
+    MemorySegment view;
+    /** Set while a free closes the ownership scope outside the lock: the handle is no longer current. */
+    boolean closing;
     long[] shape = NO_SHAPE;
     boolean inUse;
     /** Free requested but deferred (scalar pool, or buffer still retained by the device). */

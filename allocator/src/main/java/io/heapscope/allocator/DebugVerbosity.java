@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /**
  * The seed's {@code DebugVerbosity} flags. They select both the diagnostic log lines and which telemetry events are
- * emitted (see {@code io.heapscope.telemetry.MemoryEventRouter}).
+ * emitted (see {@code io.heapscope.allocator.event.EventKind}).
  */
 public enum DebugVerbosity {
     /** Generic profiling data for total memory usage; pool statistics and metrics. */

@@ -1,30 +1,31 @@
 package io.heapscope.allocator;
 
+import io.heapscope.allocator.event.AllocatorEvent;
+import io.heapscope.allocator.event.AllocatorId;
+import io.heapscope.allocator.event.AllocatorListener;
+import io.heapscope.allocator.event.TelemetryProvider;
 import io.heapscope.device.Buffer;
 import io.heapscope.device.CommandStream;
 import io.heapscope.device.Device;
 import io.heapscope.device.SizeAndAlign;
-import io.heapscope.telemetry.MemoryEventRouter;
-import io.heapscope.telemetry.MemoryEventSink;
-import io.heapscope.telemetry.SinkKind;
-import io.heapscope.telemetry.jfr.JfrMemoryEventSink;
-import io.heapscope.telemetry.jfr.JfrPoolStatistics;
-import io.heapscope.telemetry.otel.AllocatorMetrics;
-import io.heapscope.telemetry.otel.OtelSpanSink;
-import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.OpenTelemetry;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.heapscope.allocator.SizeClasses.formatSize;
@@ -38,7 +39,12 @@ import static io.heapscope.allocator.SizeClasses.formatSize;
  * {@code docs/allocator.md} for the mapping and the few deliberate differences.
  *
  * <p>Thread-safe: one reentrant lock guards all state (the seed's recursive mutex). No lock is held while waiting on
- * the device stream.
+ * the device stream, and none while events, memory callbacks or device releases run: they are recorded under the
+ * lock and carried out after unlocking, so a callback or listener may call back into the allocator.
+ *
+ * <p>Ownership: {@link MpsBuffer#contents()} is valid exactly while its handle owns the buffer; after
+ * {@link #free(MpsBuffer)} (or once the allocator is closed and the buffer freed) every access to it throws
+ * {@link IllegalStateException} instead of touching memory that another owner may hold.
  */
 public final class HeapAllocator implements AutoCloseable {
     /** The seed's default high watermark ratio. */
@@ -49,9 +55,18 @@ public final class HeapAllocator implements AutoCloseable {
     public static final double DEFAULT_LOW_WATERMARK_RATIO_UNIFIED = 1.4;
     /** Default low watermark on discrete memory. */
     public static final double DEFAULT_LOW_WATERMARK_RATIO_DISCRETE = 1.0;
+    /** Logger of the seed's diagnostic lines and of the allocator's own notices. */
+    public static final String LOGGER_NAME = "io.heapscope.allocator";
 
-    private static final System.Logger PROFILE_LOG = System.getLogger(SeedLogSink.LOGGER_NAME);
+    private static final System.Logger PROFILE_LOG = System.getLogger(LOGGER_NAME);
+    private static final AtomicLong IDS = new AtomicLong();
+    private static final Cleaner CLEANER = Cleaner.create(r -> {
+        Thread t = new Thread(r, "heapscope-allocator-cleaner");
+        t.setDaemon(true);
+        return t;
+    });
 
+    private final AllocatorId id;
     private final Device device;
     private final CommandStream stream;
     private final boolean unifiedMemory;
@@ -64,13 +79,16 @@ public final class HeapAllocator implements AutoCloseable {
     private final Stat totalAllocatedMemory = new Stat();
     /** In-use bytes: buffers handed out, not in pools (m_current_allocated_memory). */
     private final Stat currentAllocatedMemory = new Stat();
-    private final MemoryEventRouter router;
+    /** Work decided under the lock and done after unlocking. */
+    private final PendingWork pending = new PendingWork();
     private final AllocatorEvents events;
     private final Map<String, MemoryCallback> callbacks = new LinkedHashMap<>();
+    private final LongAdder callbackFailures = new LongAdder();
     /** Whether the seed's diagnostic lines are written (the "log" sink). */
     private final boolean logLines;
-    private final AllocatorMetrics metrics;
-    private final boolean jfrSink;
+    /** What attached telemetry (metrics, listeners) registered; closed with the allocator or by the cleaner. */
+    private final Attachments attachments = new Attachments();
+    private final Cleaner.Cleanable cleanable;
 
     private long maxTotalAllowedSize;
     private double highWatermarkRatio;
@@ -79,6 +97,8 @@ public final class HeapAllocator implements AutoCloseable {
     private long bufferCounter;
     private long heapCounter;
     private boolean underMemoryPressure;
+    /** True while an allocation runs: heaps it releases go back to the device at once. */
+    private boolean inAllocation;
     private volatile boolean closed;
 
     // counters behind stats(); reset with resetAccumulatedStats()
@@ -96,44 +116,75 @@ public final class HeapAllocator implements AutoCloseable {
 
     private HeapAllocator(Builder b) {
         this.device = b.device;
-        this.stream = device.stream();
         this.unifiedMemory = device.hasUnifiedMemory();
+        double high = b.highWatermarkRatio != null ? b.highWatermarkRatio : DEFAULT_HIGH_WATERMARK_RATIO;
+        double defaultLow = unifiedMemory ? DEFAULT_LOW_WATERMARK_RATIO_UNIFIED : DEFAULT_LOW_WATERMARK_RATIO_DISCRETE;
+        double low = b.lowWatermarkRatio != null ? b.lowWatermarkRatio : defaultLow;
+        // validate everything before anything is created or registered: a bad setting must leave nothing behind
+        checkHighWatermarkRatio(high, b.highWatermarkSource);
+        checkLowWatermarkRatio(low, high, b.lowWatermarkSource);
+
+        this.stream = device.stream();
         this.maxBufferSize = device.maxBufferLength();
-        this.router = b.router != null ? b.router : new MemoryEventRouter(b.verbosity);
-        if (b.router != null && b.verbositySet) {
-            router.setVerbosity(b.verbosity);
-        }
-        this.logLines = b.sinks.contains(SinkKind.LOG);
-        if (logLines) {
-            router.addSink(new SeedLogSink());
-        }
-        this.jfrSink = b.sinks.contains(SinkKind.JFR);
-        if (jfrSink) {
-            router.addSink(new JfrMemoryEventSink());
-            registerPoolStatisticsIfProfiling();
-        }
-        OpenTelemetry otel = b.openTelemetry != null ? b.openTelemetry : GlobalOpenTelemetry.get();
-        if (b.sinks.contains(SinkKind.OTEL)) {
-            router.addSink(new OtelSpanSink(otel));
-        }
-        this.metrics = b.sinks.contains(SinkKind.OTEL) ? new AllocatorMetrics(this, otel) : null;
-        this.events = new AllocatorEvents(router, this);
+        long number = IDS.incrementAndGet();
+        this.id = new AllocatorId(number, b.name != null ? b.name : "heapscope-" + number);
+        this.logLines = b.sinks.contains("log");
+        this.events = new AllocatorEvents(id, this, pending, b.verbosity);
         for (PoolKind kind : PoolKind.values()) {
             pools.put(kind, new BufferPool(kind));
         }
-        if (isProfiling()) {
-            PROFILE_LOG.log(System.Logger.Level.INFO, "Heapscope allocator on " + device.backend() + " device '"
-                    + device.name() + "'" + (b.deviceSelectionReason == null ? "" : " (" + b.deviceSelectionReason + ")"));
+        for (AllocatorListener l : b.listeners) {
+            events.add(l);
         }
-        if (logLines && router.verbosity() != DebugVerbosity.SILENT) {
+        if (isProfiling()) {
+            PROFILE_LOG.log(System.Logger.Level.INFO, "Heapscope allocator " + id + " on " + device.backend()
+                    + " device '" + device.name() + "'"
+                    + (b.deviceSelectionReason == null ? "" : " (" + b.deviceSelectionReason + ")"));
+        }
+        if (logLines && events.verbosity() != DebugVerbosity.SILENT) {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Initializing heap allocator on "
                     + (unifiedMemory ? "unified" : "discrete") + " device memory of size "
                     + formatSize(device.recommendedMaxWorkingSetSize()));
         }
-        setHighWatermarkRatio(b.highWatermarkRatio != null ? b.highWatermarkRatio : DEFAULT_HIGH_WATERMARK_RATIO);
-        double defaultLow = unifiedMemory ? DEFAULT_LOW_WATERMARK_RATIO_UNIFIED : DEFAULT_LOW_WATERMARK_RATIO_DISCRETE;
-        setLowWatermarkRatio(b.lowWatermarkRatio != null ? b.lowWatermarkRatio : defaultLow);
+        setHighWatermarkRatio(high);
+        setLowWatermarkRatio(low);
+        this.cleanable = CLEANER.register(this, attachments);
+    }
+
+    /** Attaches the selected telemetry providers and announces the allocator; the last step of building. */
+    private HeapAllocator start(Set<String> sinks) {
+        if (!sinks.isEmpty()) {
+            for (TelemetryProvider p : ServiceLoader.load(TelemetryProvider.class, HeapAllocator.class.getClassLoader())) {
+                if (sinks.contains(p.name())) {
+                    attachTelemetry(p);
+                }
+            }
+        }
         AllocatorRegistry.register(this);
+        return this;
+    }
+
+    /**
+     * Attaches a telemetry provider now (as the agent does for allocators it did not create); what it registers is
+     * undone when the allocator is closed or becomes unreachable.
+     */
+    public void attachTelemetry(TelemetryProvider provider) {
+        Objects.requireNonNull(provider, "provider");
+        if (closed) {
+            return;
+        }
+        try {
+            attachments.add(provider.attach(this));
+        } catch (RuntimeException | LinkageError e) {
+            // a telemetry back end that cannot start (e.g. an incompatible OpenTelemetry API) never stops allocation
+            PROFILE_LOG.log(System.Logger.Level.WARNING, "heapscope: telemetry '" + provider.name()
+                    + "' disabled for allocator " + id + ": " + e);
+        }
+    }
+
+    /** Who this allocator is in events and metrics. */
+    public AllocatorId id() {
+        return id;
     }
 
     /**
@@ -141,8 +192,12 @@ public final class HeapAllocator implements AutoCloseable {
      * sinks from {@code heapscope.sinks} / {@code HEAPSCOPE_SINKS}).
      */
     public static HeapAllocator create(Device device) {
-        return builder(device).config(AllocatorConfig.fromSystem())
-                .sinks(SinkKind.from(System.getProperties(), System.getenv())).build();
+        Builder b = builder(device).config(AllocatorConfig.fromSystem());
+        String sinks = System.getProperty("heapscope.sinks", System.getenv("HEAPSCOPE_SINKS"));
+        if (sinks != null) {
+            b.sinks(sinks);
+        }
+        return b.build();
     }
 
     public static Builder builder(Device device) {
@@ -158,14 +213,15 @@ public final class HeapAllocator implements AutoCloseable {
      * @throws IllegalArgumentException if size is not positive or not below the device's max buffer length, or the
      *                                  usage has undefined bits
      * @throws MpsOutOfMemoryException  if the memory cannot be had
+     * @throws IllegalStateException    if the allocator is closed
      */
     public MpsBuffer malloc(long size, int usage) {
         lock.lock();
         try {
             ensureOpen();
-            return new MpsBuffer(allocBufferBlock(size, usage));
+            return new MpsBuffer(this, allocBufferBlock(size, usage));
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -174,7 +230,11 @@ public final class HeapAllocator implements AutoCloseable {
         return malloc(size, shared ? UsageFlags.SHARED : UsageFlags.PRIVATE);
     }
 
-    /** Allocates a buffer from the scalar pool and copies {@code value} into it ({@code allocScalarBufferWithValue}). */
+    /**
+     * Allocates a buffer from the scalar pool and copies {@code value} into it ({@code allocScalarBufferWithValue}).
+     * If the value cannot be read (a closed scope, a segment confined to another thread) the buffer goes back to the
+     * pool and the error is thrown: nothing is lost.
+     */
     public MpsBuffer allocScalarBufferWithValue(MemorySegment value) {
         Objects.requireNonNull(value, "value");
         BufferBlock block;
@@ -183,35 +243,80 @@ public final class HeapAllocator implements AutoCloseable {
         try {
             ensureOpen();
             block = allocBufferBlock(value.byteSize(), UsageFlags.SCALAR);
-            if (block.cpuPtr == null) {
-                block.cpuPtr = block.buffer.contents();
-            }
-            handle = new MpsBuffer(block);
+            handle = new MpsBuffer(this, block);
         } finally {
-            lock.unlock();
+            unlock();
         }
-        // the buffer is out of the pool, so no lock is needed
-        MemorySegment.copy(value, 0, block.cpuPtr, 0, value.byteSize());
+        // the buffer is out of the pool and not yet handed out, so no lock is needed for the copy
+        try {
+            MemorySegment.copy(value, 0, block.buffer.contents(), 0, value.byteSize());
+        } catch (RuntimeException | Error e) {
+            free(handle);
+            throw e;
+        }
         return handle;
     }
 
     /**
-     * Frees the allocation behind the handle ({@code free}).
+     * Frees the allocation behind the handle ({@code free}). Its {@link MpsBuffer#contents()} view is closed first,
+     * so no access through it can reach the buffer's next owner.
      *
-     * @throws IllegalStateException if this handle was already freed (double free)
+     * @throws IllegalArgumentException if the handle belongs to another allocator
+     * @throws IllegalStateException    if this handle was already freed (double free)
      */
     public void free(MpsBuffer buffer) {
         Objects.requireNonNull(buffer, "buffer");
+        if (buffer.allocator() != this) {
+            throw new IllegalArgumentException("buffer #" + buffer.id() + " belongs to allocator "
+                    + buffer.allocator().id() + ", not to " + id + ": free it with the allocator that made it");
+        }
+        BufferBlock block = buffer.block();
+        Arena scope;
         lock.lock();
         try {
-            BufferBlock block = buffer.block();
             if (!buffer.isCurrent() || allocatedBuffers.get(block.address()) != block) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " (use " + block.useCount
                         + ", at 0x" + Long.toHexString(block.address()) + "): this handle was already freed");
             }
+            scope = block.scope;
+            if (scope == null) {
+                freeBlock(block);
+                return;
+            }
+            // the handle stops being current now; the view is closed before the buffer can have another owner
+            block.scope = null;
+            block.view = null;
+            block.closing = true;
+        } finally {
+            unlock();
+        }
+        closeScope(block, scope);
+    }
+
+    /**
+     * Closes an ownership scope outside the lock (a shared arena's close waits for other threads to leave it), then
+     * frees the block. If the view is in use by a native call right now, the free is refused and nothing changes.
+     */
+    private void closeScope(BufferBlock block, Arena scope) {
+        try {
+            scope.close();
+        } catch (IllegalStateException e) {
+            lock.lock();
+            try {
+                block.closing = false;
+                block.scope = scope;
+            } finally {
+                unlock();
+            }
+            throw new IllegalStateException("cannot free buffer #" + block.id + " while its contents are in use by"
+                    + " a native call (" + e.getMessage() + ")", e);
+        }
+        lock.lock();
+        try {
+            block.closing = false;
             freeBlock(block);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -222,21 +327,31 @@ public final class HeapAllocator implements AutoCloseable {
      * @throws IllegalStateException    if the buffer is not in use (double free)
      */
     public void free(long address) {
+        BufferBlock block;
+        Arena scope;
         lock.lock();
         try {
-            BufferBlock block = allocatedBuffers.get(address);
+            block = allocatedBuffers.get(address);
             if (block == null) {
-                throw new IllegalArgumentException("no buffer of this allocator at address 0x"
+                throw new IllegalArgumentException("no buffer of allocator " + id + " at address 0x"
                         + Long.toHexString(address));
             }
-            if (!block.inUse || block.freePending) {
+            if (!block.inUse || block.freePending || block.closing) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " at 0x"
                         + Long.toHexString(address) + ": it is not in use");
             }
-            freeBlock(block);
+            scope = block.scope;
+            if (scope == null) {
+                freeBlock(block);
+                return;
+            }
+            block.scope = null;
+            block.view = null;
+            block.closing = true;
         } finally {
-            lock.unlock();
+            unlock();
         }
+        closeScope(block, scope);
     }
 
     private void freeBlock(BufferBlock block) {
@@ -248,11 +363,9 @@ public final class HeapAllocator implements AutoCloseable {
                 lock.lock();
                 try {
                     block.freePending = false;
-                    if (!closed) {
-                        freeBuffer(block);
-                    }
+                    freeBuffer(block);
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
             });
         } else if (block.retainCount() > 1) {
@@ -280,17 +393,21 @@ public final class HeapAllocator implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
-    /** Releases every cached buffer and every empty heap, after synchronizing the stream ({@code emptyCache}). */
+    /**
+     * Releases every cached buffer and every heap left without buffers, after synchronizing the stream
+     * ({@code emptyCache}). Unlike the seed, heaps emptied earlier by garbage collection are released too.
+     */
     public void emptyCache() {
         lock.lock();
         try {
             releaseCachedBuffers();
+            releaseEmptyHeaps();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -301,7 +418,7 @@ public final class HeapAllocator implements AutoCloseable {
             BufferBlock b = allocatedBuffers.get(address);
             return b != null && b.pool().isShared();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -312,7 +429,7 @@ public final class HeapAllocator implements AutoCloseable {
             BufferBlock b = allocatedBuffers.get(address);
             return b != null ? b.requestedSize : -1;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -331,7 +448,7 @@ public final class HeapAllocator implements AutoCloseable {
             }
             b.shape = shape.clone();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -342,7 +459,7 @@ public final class HeapAllocator implements AutoCloseable {
             BufferBlock b = allocatedBuffers.get(address);
             return b != null ? b.shape.clone() : BufferBlock.NO_SHAPE.clone();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -353,25 +470,60 @@ public final class HeapAllocator implements AutoCloseable {
             BufferBlock b = allocatedBuffers.get(address);
             return b != null ? b.id : 0;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
-    /** CPU mapping and retain count of a shared buffer ({@code getSharedBufferPtr}). */
+    /**
+     * CPU mapping and retain count of a shared buffer in use ({@code getSharedBufferPtr}); {@link SharedBufferPointer#NONE}
+     * for an unknown address, a private buffer, or one not in use. The mapping is the same ownership-scoped view as
+     * {@link MpsBuffer#contents()}: it is closed when the buffer is freed.
+     */
     public SharedBufferPointer getSharedBufferPtr(long address) {
         lock.lock();
         try {
             BufferBlock b = allocatedBuffers.get(address);
-            if (b == null || !b.pool().isShared()) {
+            if (b == null || !b.pool().isShared() || !b.inUse || b.freePending || b.closing) {
                 return SharedBufferPointer.NONE;
             }
-            if (b.cpuPtr == null) {
-                b.cpuPtr = b.buffer.contents();
-            }
-            return new SharedBufferPointer(b.cpuPtr, b.retainCount());
+            return new SharedBufferPointer(ownedView(b), b.retainCount());
         } finally {
-            lock.unlock();
+            unlock();
         }
+    }
+
+    /** The CPU view of a handle's buffer, scoped to this ownership; see {@link MpsBuffer#contents()}. */
+    MemorySegment contentsOf(MpsBuffer handle) {
+        lock.lock();
+        try {
+            BufferBlock b = handle.block();
+            if (!handle.isCurrent()) {
+                throw new IllegalStateException("buffer #" + b.id + " (use " + handle.use() + ") was freed: its "
+                        + "contents belong to nobody or to a later owner");
+            }
+            if (!b.pool().isShared()) {
+                throw new IllegalStateException("buffer #" + b.id + " is in private pool " + b.pool().kind
+                        + " and has no CPU contents");
+            }
+            return ownedView(b);
+        } finally {
+            unlock();
+        }
+    }
+
+    /**
+     * Lazily opens the ownership scope: a buffer whose contents are never asked for costs nothing extra. The view is
+     * the device's mapping re-bound to that scope (a restricted FFM call: binding memory to a shorter-lived scope is
+     * the point here, and the buffer outlives the scope by construction).
+     */
+    @SuppressWarnings("restricted")
+    private MemorySegment ownedView(BufferBlock b) {
+        if (b.view == null) {
+            MemorySegment raw = b.buffer.contents();
+            b.scope = Arena.ofShared();
+            b.view = raw.reinterpret(b.scope, null);
+        }
+        return b.view;
     }
 
     /** Records an event on the stream for each shared buffer given; true if any was recorded ({@code recordEvents}). */
@@ -390,7 +542,7 @@ public final class HeapAllocator implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
         return recorded;
     }
@@ -398,6 +550,9 @@ public final class HeapAllocator implements AutoCloseable {
     /**
      * Waits for the events recorded on shared buffers that the device still uses; true if it actually waited and
      * the buffers were let go ({@code waitForEvents}). The lock is not held while waiting.
+     *
+     * @throws IllegalStateException when called on the device stream's own thread (e.g. from a memory callback run
+     *                               by a completion): the stream would wait for itself
      */
     public boolean waitForEvents(long... addresses) {
         List<BufferBlock> blocks = new ArrayList<>();
@@ -412,7 +567,7 @@ public final class HeapAllocator implements AutoCloseable {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
         boolean waited = false;
         for (int i = 0; i < blocks.size(); i++) {
@@ -442,7 +597,7 @@ public final class HeapAllocator implements AutoCloseable {
         try {
             return lowWatermarkValue();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -453,6 +608,21 @@ public final class HeapAllocator implements AutoCloseable {
         return Math.max(0, (lowWatermarkLimit - currentAllocatedSize()) / 1048576L);
     }
 
+    private static void checkHighWatermarkRatio(double ratio, String source) {
+        if (!(ratio >= 0.0 && ratio <= HIGH_WATERMARK_UPPER_BOUND)) {
+            throw new IllegalArgumentException("invalid high watermark ratio " + ratio + " from " + source
+                    + " (must be within 0.0.." + HIGH_WATERMARK_UPPER_BOUND + "; 0 disables the limit)");
+        }
+    }
+
+    private static void checkLowWatermarkRatio(double ratio, double highRatio, String source) {
+        double highLimit = highRatio == 0.0 ? HIGH_WATERMARK_UPPER_BOUND : highRatio;
+        if (!(ratio >= 0.0 && ratio <= highLimit)) {
+            throw new IllegalArgumentException("invalid low watermark ratio " + ratio + " from " + source
+                    + " (must be within 0.0.." + highLimit + ", the high watermark ratio; 0 disables it)");
+        }
+    }
+
     /**
      * Sets the high watermark: a hard limit of {@code ratio × recommendedMaxWorkingSetSize} on the device's allocated
      * size; 0 disables it.
@@ -460,10 +630,7 @@ public final class HeapAllocator implements AutoCloseable {
      * @throws IllegalArgumentException unless {@code 0 <= ratio <= 2.0}
      */
     public void setHighWatermarkRatio(double ratio) {
-        if (!(ratio >= 0.0 && ratio <= HIGH_WATERMARK_UPPER_BOUND)) {
-            throw new IllegalArgumentException("invalid high watermark ratio " + ratio + " (must be within 0.0.."
-                    + HIGH_WATERMARK_UPPER_BOUND + "; 0 disables the limit)");
-        }
+        checkHighWatermarkRatio(ratio, "setHighWatermarkRatio");
         lock.lock();
         try {
             maxTotalAllowedSize = ratio == 0.0 ? Long.MAX_VALUE : (long) (ratio * (double) maxDeviceSize());
@@ -473,7 +640,7 @@ public final class HeapAllocator implements AutoCloseable {
             }
             highWatermarkRatio = ratio;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -486,11 +653,7 @@ public final class HeapAllocator implements AutoCloseable {
     public void setLowWatermarkRatio(double ratio) {
         lock.lock();
         try {
-            double highLimit = highWatermarkRatio == 0.0 ? HIGH_WATERMARK_UPPER_BOUND : highWatermarkRatio;
-            if (!(ratio >= 0.0 && ratio <= highLimit)) {
-                throw new IllegalArgumentException("invalid low watermark ratio " + ratio + " (must be within 0.0.."
-                        + highLimit + ", the high watermark ratio; 0 disables it)");
-            }
+            checkLowWatermarkRatio(ratio, highWatermarkRatio, "setLowWatermarkRatio");
             lowWatermarkLimit = ratio == 0.0 ? Long.MAX_VALUE : (long) (ratio * (double) maxDeviceSize());
             if (isProfiling()) {
                 PROFILE_LOG.log(System.Logger.Level.INFO, "Low watermark memory allocation limit: "
@@ -498,7 +661,7 @@ public final class HeapAllocator implements AutoCloseable {
             }
             lowWatermarkRatio = ratio;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -526,7 +689,7 @@ public final class HeapAllocator implements AutoCloseable {
         try {
             return totalAllocatedMemory.current();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -536,7 +699,7 @@ public final class HeapAllocator implements AutoCloseable {
         try {
             return currentAllocatedMemory.current();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -551,28 +714,55 @@ public final class HeapAllocator implements AutoCloseable {
     }
 
     public int getDebugVerbosity() {
-        return router.verbosity();
+        return events.verbosity();
     }
 
     /** Changes the verbosity flags at run time. */
     public void setDebugVerbosity(int mask) {
-        router.setVerbosity(mask);
-        registerPoolStatisticsIfProfiling();
-    }
-
-    /**
-     * The periodic JFR pool-statistics event is registered only once PROFILING is set: registering starts JFR's
-     * machinery in the JVM, which measurably slows a SILENT allocator (docs/benchmarks.md).
-     */
-    private void registerPoolStatisticsIfProfiling() {
-        if (jfrSink && DebugVerbosity.PROFILING.isSet(router.verbosity())) {
-            JfrPoolStatistics.register();
+        if (mask < 0 || mask > DebugVerbosity.ALL) {
+            throw new IllegalArgumentException("invalid debug verbosity mask " + mask + " (must be within 0.."
+                    + DebugVerbosity.ALL + ")");
+        }
+        events.setVerbosity(mask);
+        for (VerbosityListener l : verbosityListeners) {
+            l.verbosityChanged(this, mask);
         }
     }
 
-    /** The router every allocator event passes through; add sinks here. */
-    public MemoryEventRouter events() {
-        return router;
+    /** Told when the verbosity changes (telemetry that starts machinery only under PROFILING listens). */
+    @FunctionalInterface
+    public interface VerbosityListener {
+        void verbosityChanged(HeapAllocator allocator, int mask);
+    }
+
+    private final List<VerbosityListener> verbosityListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    public void addVerbosityListener(VerbosityListener listener) {
+        verbosityListeners.add(Objects.requireNonNull(listener, "listener"));
+    }
+
+    /** Adds a listener of this allocator's events (delivered after each operation, outside the lock). */
+    public void addListener(AllocatorListener listener) {
+        events.add(listener);
+    }
+
+    public boolean removeListener(AllocatorListener listener) {
+        return events.remove(listener);
+    }
+
+    /** The listeners attached now. */
+    public List<AllocatorListener> listeners() {
+        return List.of(events.listeners());
+    }
+
+    /** Exceptions thrown by listeners so far (caught so the allocating thread never sees them). */
+    public long listenerFailures() {
+        return events.failures();
+    }
+
+    /** Exceptions thrown by memory callbacks after an operation (caught: the operation itself had succeeded). */
+    public long callbackFailures() {
+        return callbackFailures.sum();
     }
 
     public Device device() {
@@ -584,7 +774,12 @@ public final class HeapAllocator implements AutoCloseable {
         return SizeClasses.formatSize(size);
     }
 
-    /** Registers a callback under a name (the seed's callbacks registry); replaces one of the same name. */
+    /**
+     * Registers a callback under a name (the seed's callbacks registry); replaces one of the same name. Callbacks run
+     * after the operation that caused them, outside the allocator lock, so they may call back into the allocator;
+     * {@link CallbackEvent#ALLOCATION_FAILED} runs in the middle of the failing allocation, also without the lock,
+     * before it retries.
+     */
     public void addCallback(String name, MemoryCallback callback) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(callback, "callback");
@@ -592,7 +787,7 @@ public final class HeapAllocator implements AutoCloseable {
         try {
             callbacks.put(name, callback);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -601,7 +796,7 @@ public final class HeapAllocator implements AutoCloseable {
         try {
             return callbacks.remove(name) != null;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -609,12 +804,16 @@ public final class HeapAllocator implements AutoCloseable {
     public AllocatorStatistics stats() {
         lock.lock();
         try {
-            return new AllocatorStatistics(totalAllocatedMemory.snapshot(), currentAllocatedMemory.snapshot(),
-                    heapsAllocated, heapsReleased, buffersAllocated, buffersRecycled, buffersFreed, buffersReleased,
-                    gcPasses, gcReleasedBuffers, gcReclaimedBytes, allocationRetries, outOfMemory);
+            return statsLocked();
         } finally {
-            lock.unlock();
+            unlock();
         }
+    }
+
+    private AllocatorStatistics statsLocked() {
+        return new AllocatorStatistics(totalAllocatedMemory.snapshot(), currentAllocatedMemory.snapshot(),
+                heapsAllocated, heapsReleased, buffersAllocated, buffersRecycled, buffersFreed, buffersReleased,
+                gcPasses, gcReleasedBuffers, gcReclaimedBytes, allocationRetries, outOfMemory);
     }
 
     /** Sets every peak to its current value. */
@@ -624,7 +823,7 @@ public final class HeapAllocator implements AutoCloseable {
             totalAllocatedMemory.resetPeak();
             currentAllocatedMemory.resetPeak();
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -637,7 +836,7 @@ public final class HeapAllocator implements AutoCloseable {
             heapsAllocated = heapsReleased = buffersAllocated = buffersRecycled = buffersFreed = buffersReleased = 0;
             gcPasses = gcReleasedBuffers = gcReclaimedBytes = allocationRetries = outOfMemory = 0;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -645,15 +844,39 @@ public final class HeapAllocator implements AutoCloseable {
     public List<PoolSnapshot> poolSnapshots() {
         lock.lock();
         try {
-            List<PoolSnapshot> out = new ArrayList<>(pools.size());
-            for (BufferPool p : pools.values()) {
-                out.add(new PoolSnapshot(p.kind, p.heapBytes, p.allocatedSize,
-                        p.allocatedSize - p.availableSize - pendingBytes(p), p.availableSize, p.heaps.size(),
-                        p.nBuffers, p.availableBuffers.size(), p.buffersPendingFree.size()));
-            }
-            return out;
+            return poolSnapshotsLocked();
         } finally {
-            lock.unlock();
+            unlock();
+        }
+    }
+
+    private List<PoolSnapshot> poolSnapshotsLocked() {
+        List<PoolSnapshot> out = new ArrayList<>(pools.size());
+        for (BufferPool p : pools.values()) {
+            long largestFree = 0;
+            for (HeapBlock h : p.heaps) {
+                largestFree = Math.max(largestFree, h.available);
+            }
+            long pendingBytes = pendingBytes(p);
+            out.add(new PoolSnapshot(p.kind, p.heapBytes, p.allocatedSize,
+                    p.allocatedSize - p.availableSize - pendingBytes, p.availableSize, p.heaps.size(),
+                    p.nBuffers, p.availableBuffers.size(), p.buffersPendingFree.size(), pendingBytes,
+                    Math.max(0, p.heapBytes - p.allocatedSize), largestFree));
+        }
+        return out;
+    }
+
+    /**
+     * Everything a metrics exporter reads at one collection, taken under one lock acquisition (the allocator's
+     * metrics view, as Netty's {@code PooledByteBufAllocator.metric()}).
+     */
+    public AllocatorSnapshot snapshot() {
+        lock.lock();
+        try {
+            return new AllocatorSnapshot(id, device.backend(), events.verbosity(), statsLocked(), poolSnapshotsLocked(),
+                    maxTotalAllowedSize, lowWatermarkLimit, underMemoryPressure);
+        } finally {
+            unlock();
         }
     }
 
@@ -669,7 +892,11 @@ public final class HeapAllocator implements AutoCloseable {
         return closed;
     }
 
-    /** Empties the cache (waiting for the device) and refuses further allocations. Buffers in use stay valid. */
+    /**
+     * Empties the cache (waiting for the device), releases every heap left without buffers and refuses further
+     * allocations. Buffers in use stay valid (their views too) until they are freed; then they and their heaps are
+     * released, not cached. Idempotent; also clean when the device was closed first (nothing is waited for then).
+     */
     @Override
     public void close() {
         lock.lock();
@@ -677,13 +904,129 @@ public final class HeapAllocator implements AutoCloseable {
             if (closed) {
                 return;
             }
-            releaseCachedBuffers();
             closed = true;
-            if (metrics != null) {
-                metrics.close();
+            try {
+                releaseCachedBuffers();
+            } catch (IllegalStateException e) {
+                // the device (and its stream) was closed first: the stream finished its work when it closed, so
+                // the cache can be released without waiting
+                for (BufferPool pool : pools.values()) {
+                    releaseBuffers(pool);
+                }
             }
+            releaseEmptyHeaps();
         } finally {
-            lock.unlock();
+            unlock();
+        }
+        AllocatorRegistry.unregister(this);
+        cleanable.clean();
+    }
+
+    // ------------------------------------------------------------------------------------------------ delivery
+
+    /**
+     * Unlocks; the outermost unlock of an operation then carries out what the operation queued (events, callbacks,
+     * scope closes, device releases) without the lock.
+     */
+    private void unlock() {
+        Object work = lock.getHoldCount() == 1 && !pending.isEmpty() ? pending.drain() : null;
+        lock.unlock();
+        if (work != null) {
+            carryOut(work);
+        }
+    }
+
+    private void carryOut(Object work) {
+        if (work instanceof List<?> items) {
+            RuntimeException first = null;
+            for (Object item : items) {
+                try {
+                    carryOutOne(item);
+                } catch (RuntimeException e) {
+                    if (first == null) {
+                        first = e;
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } else {
+            carryOutOne(work);
+        }
+    }
+
+    private void carryOutOne(Object item) {
+        switch (item) {
+            case AllocatorEvent e -> events.deliver(e);
+            case CallbackCall c -> runCallbacks(c.callbacks(), c.buffer(), c.event());
+            case Runnable r -> r.run();
+            default -> throw new IllegalStateException("unknown pending work " + item);
+        }
+    }
+
+    /** A memory callback round decided under the lock. */
+    private record CallbackCall(MemoryCallback[] callbacks, MpsBuffer buffer, CallbackEvent event) {
+    }
+
+    private void runCallbacks(MemoryCallback[] cbs, MpsBuffer buffer, CallbackEvent event) {
+        for (MemoryCallback cb : cbs) {
+            try {
+                cb.onEvent(buffer, event);
+            } catch (RuntimeException | LinkageError e) {
+                // the operation already happened: a failing callback must not make it look failed
+                callbackFailures.increment();
+                PROFILE_LOG.log(System.Logger.Level.WARNING, "memory callback failed on " + event + " of " + buffer, e);
+            }
+        }
+    }
+
+    /** Releases all lock holds of this thread (carrying out queued work) and returns how many to take back. */
+    private int releaseAllHolds() {
+        int holds = lock.getHoldCount();
+        for (int i = 0; i < holds; i++) {
+            unlock();
+        }
+        return holds;
+    }
+
+    private void reacquire(int holds) {
+        for (int i = 0; i < holds; i++) {
+            lock.lock();
+        }
+    }
+
+    /** What telemetry attached; closed once, by {@link #close()} or by the cleaner when the allocator is dropped. */
+    private static final class Attachments implements Runnable {
+        private final List<AutoCloseable> items = new ArrayList<>();
+        private boolean done;
+
+        synchronized void add(AutoCloseable c) {
+            if (c == null) {
+                return;
+            }
+            if (done) {
+                closeQuietly(c);
+            } else {
+                items.add(c);
+            }
+        }
+
+        @Override
+        public synchronized void run() {
+            done = true;
+            for (AutoCloseable c : items) {
+                closeQuietly(c);
+            }
+            items.clear();
+        }
+
+        private static void closeQuietly(AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                PROFILE_LOG.log(System.Logger.Level.WARNING, "closing telemetry " + c + " failed", e);
+            }
         }
     }
 
@@ -691,12 +1034,12 @@ public final class HeapAllocator implements AutoCloseable {
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("allocator is closed");
+            throw new IllegalStateException("allocator " + id + " is closed");
         }
     }
 
     private boolean isProfiling() {
-        return logLines && DebugVerbosity.PROFILING.isSet(router.verbosity());
+        return logLines && DebugVerbosity.PROFILING.isSet(events.verbosity());
     }
 
     long reservedBytes() {
@@ -739,7 +1082,10 @@ public final class HeapAllocator implements AutoCloseable {
         HeapBlock heap = pool.heaps.ceiling(HeapBlock.searchKey(params.size()));
         if (heap == null) {
             heap = HeapBlock.create(params, device, pool.usage, heapCounter + 1);
-            if (heap != null) {
+            if (heap == null) {
+                params.refusedHeapSize = HeapBlock.sizing(params.size(), params.hasMemoryPressure,
+                        params.hasUnifiedMemory).heapSize();
+            } else {
                 heapCounter++;
                 totalAllocatedMemory.increase(heap.total);
                 pool.heapBytes += heap.total;
@@ -827,6 +1173,18 @@ public final class HeapAllocator implements AutoCloseable {
     }
 
     private BufferBlock allocBufferBlock(long size, int usage) {
+        boolean outer = !inAllocation;
+        inAllocation = true;
+        try {
+            return allocBufferBlockLocked(size, usage);
+        } finally {
+            if (outer) {
+                inAllocation = false;
+            }
+        }
+    }
+
+    private BufferBlock allocBufferBlockLocked(long size, int usage) {
         UsageFlags.check(usage);
         if (size <= 0 || size >= maxBufferSize) {
             throw new IllegalArgumentException("Invalid buffer size: " + size + " bytes (" + formatSize(size)
@@ -855,7 +1213,7 @@ public final class HeapAllocator implements AutoCloseable {
                 allocationRetries++;
                 found =
                         // callbacks may release memory (e.g. by forcing a GC of the host language), so retry the pool
-                        (triggerMemoryCallbacks((MpsBuffer) null, CallbackEvent.ALLOCATION_FAILED) && getFreeBuffer(params))
+                        (runFailureCallbacks() && getFreeBuffer(params))
                         // release enough cached buffers to fit the request and retry
                         || (releaseAvailableCachedBuffers(params) && allocBuffer(params))
                         // release all cached buffers and retry
@@ -865,7 +1223,7 @@ public final class HeapAllocator implements AutoCloseable {
         BufferBlock block = params.bufferBlock;
         // out of memory: the high watermark was reached, or the device has no (contiguous) memory for the request
         if (!found || block == null) {
-            throw outOfMemory(pool, size, allocSize);
+            throw outOfMemory(pool, size, allocSize, params.refusedHeapSize);
         }
         block.inUse = true;
         block.useCount++;
@@ -876,22 +1234,34 @@ public final class HeapAllocator implements AutoCloseable {
             events.bufferAllocated(block);
         }
         if (!callbacks.isEmpty()) {
-            triggerMemoryCallbacks(block, params.recycled ? CallbackEvent.RECYCLED : CallbackEvent.ALLOCATED);
+            queueCallbacks(new MpsBuffer(this, block), params.recycled ? CallbackEvent.RECYCLED : CallbackEvent.ALLOCATED);
         }
         return block;
     }
 
-    private MpsOutOfMemoryException outOfMemory(BufferPool pool, long size, long allocSize) {
+    private MpsOutOfMemoryException outOfMemory(BufferPool pool, long size, long allocSize, long refusedHeapSize) {
         long reserved = totalAllocatedMemory.current();
-        long other = currentAllocatedSize() - reserved;
+        long deviceAllocated = currentAllocatedSize();
+        long other = deviceAllocated - reserved;
         boolean highWatermark = highWatermarkRatio > 0.0;
+        boolean overHighWatermark = highWatermark && deviceAllocated + allocSize > maxTotalAllowedSize;
         String message = "MPS backend out of memory (MPS allocated: " + formatSize(reserved)
                 + ", other allocations: " + formatSize(other)
                 + (highWatermark ? ", max allowed: " + formatSize(maxTotalAllowedSize) : "")
                 + "). Tried to allocate " + formatSize(allocSize) + " on " + pool.kind.storageName() + " pool "
-                + pool.kind + "."
-                + (highWatermark ? " Use HEAPSCOPE_HIGH_WATERMARK_RATIO=0.0 (or PYTORCH_MPS_HIGH_WATERMARK_RATIO) to"
-                + " disable upper limit for memory allocations (may cause system failure)." : "");
+                + pool.kind + ".";
+        if (overHighWatermark) {
+            message += " Use HEAPSCOPE_HIGH_WATERMARK_RATIO=0.0 (or PYTORCH_MPS_HIGH_WATERMARK_RATIO) to"
+                    + " disable upper limit for memory allocations (may cause system failure).";
+        } else if (refusedHeapSize > 0) {
+            // the watermark was not the cause: say what the device refused, so the advice fits the failure
+            message += " The device refused a new " + pool.kind.storageName() + " heap of "
+                    + formatSize(refusedHeapSize) + " for this request (device '" + device.name() + "': "
+                    + formatSize(deviceAllocated) + " allocated of " + formatSize(maxDeviceSize())
+                    + " recommended). Heaps for requests of this size are " + formatSize(refusedHeapSize)
+                    + " by the allocator's heap sizing; free cached memory with emptyCache() or use a device with"
+                    + " more memory.";
+        }
         outOfMemory++;
         events.allocationFailed(pool, size, allocSize, highWatermark, message);
         return new MpsOutOfMemoryException(message, reserved, other, highWatermark ? maxTotalAllowedSize : -1,
@@ -903,6 +1273,7 @@ public final class HeapAllocator implements AutoCloseable {
             throw new IllegalStateException("buffer #" + b.id + " freed while not in use");
         }
         BufferPool pool = b.pool();
+        int retainCount = b.retainCount();
         pool.makeAvailable(b);
         b.shape = BufferBlock.NO_SHAPE;
         currentAllocatedMemory.decrease(b.size);
@@ -912,9 +1283,13 @@ public final class HeapAllocator implements AutoCloseable {
         }
         b.inUse = false;
         buffersFreed++;
-        events.bufferFreed(b);
+        events.bufferFreed(b, retainCount);
         if (!callbacks.isEmpty()) {
-            triggerMemoryCallbacks(b, CallbackEvent.FREED);
+            queueCallbacks(new MpsBuffer(this, b), CallbackEvent.FREED);
+        }
+        if (closed) {
+            // a closed allocator caches nothing: the buffer, and its heap once empty, go back to the device
+            releaseBuffer(b, true);
         }
     }
 
@@ -932,23 +1307,18 @@ public final class HeapAllocator implements AutoCloseable {
         // re-inserted below so the heaps stay ordered by their new available size (if the heap stays)
         pool.heaps.remove(heap);
         boolean wantsEvent = events.wantsRelease(b);
-        MpsBuffer handle = callbacks.isEmpty() ? null : new MpsBuffer(b);
+        MpsBuffer handle = callbacks.isEmpty() ? null : new MpsBuffer(this, b);
         int retainCount = heap.releaseBuffer(b.buffer);
         buffersReleased++;
         if (wantsEvent) {
             events.bufferReleased(b, address, retainCount, gcAge);
         }
         if (handle != null) {
-            triggerMemoryCallbacks(handle, CallbackEvent.RELEASED);
+            queueCallbacks(handle, CallbackEvent.RELEASED);
         }
 
         if (removeEmptyHeap && heap.nBuffers == 0) {
-            pool.heapsPendingUpdate.remove(heap);
-            totalAllocatedMemory.decrease(heap.total);
-            pool.heapBytes -= heap.total;
-            int heapRetain = heap.releaseHeap();
-            heapsReleased++;
-            events.heapReleased(heap, heapRetain);
+            releaseHeap(heap);
             return true;
         }
         pool.heaps.add(heap);
@@ -966,18 +1336,51 @@ public final class HeapAllocator implements AutoCloseable {
                         pool.heaps.add(heap);
                     }
                 } finally {
-                    lock.unlock();
+                    unlock();
                 }
             });
         }
         return false;
     }
 
+    /**
+     * Takes an empty heap out of its pool and the accounts now; the device release itself (a driver call that may
+     * synchronize, e.g. cuMemFree) runs after unlocking.
+     */
+    private void releaseHeap(HeapBlock heap) {
+        BufferPool pool = heap.pool;
+        pool.heaps.remove(heap);
+        pool.heapsPendingUpdate.remove(heap);
+        totalAllocatedMemory.decrease(heap.total);
+        pool.heapBytes -= heap.total;
+        heapsReleased++;
+        int heapRetain = heap.retainCount();
+        events.heapReleased(heap, heapRetain);
+        if (inAllocation) {
+            // the allocation that released it needs the memory back at once (the device's accounts, the watermark
+            // checks and the retry order depend on it), as in the seed
+            heap.releaseHeap();
+        } else {
+            pending.add((Runnable) heap::releaseHeap);
+        }
+    }
+
+    /** Releases the heaps left without any buffer (garbage collection keeps emptied split heaps, as the seed does). */
+    private void releaseEmptyHeaps() {
+        for (BufferPool pool : pools.values()) {
+            for (HeapBlock heap : new ArrayList<>(pool.heaps)) {
+                if (heap.nBuffers == 0) {
+                    releaseHeap(heap);
+                }
+            }
+        }
+    }
+
     private void releaseBuffers(BufferPool pool) {
         if (pool.availableBuffers.isEmpty()) {
             return;
         }
-        if (logLines && DebugVerbosity.RELEASES.isSet(router.verbosity())) {
+        if (logLines && DebugVerbosity.RELEASES.isSet(events.verbosity())) {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Releasing " + pool.availableBuffers.size() + " buffers from "
                     + (pool.isSmall() ? "small " : "large ") + pool.kind.storageName()
                     + (pool.isScalar() ? " scalar" : "") + " pool (total size: " + formatSize(pool.allocatedSize)
@@ -1011,22 +1414,17 @@ public final class HeapAllocator implements AutoCloseable {
     }
 
     private boolean releaseCachedBuffers() {
-        if (logLines && router.verbosity() >= DebugVerbosity.PROFILING.bit()) {
+        if (logLines && events.verbosity() >= DebugVerbosity.PROFILING.bit()) {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Attempting to release cached buffers (MPS allocated: "
                     + formatSize(totalAllocatedMemory.current()) + ", other allocations: "
                     + formatSize(currentAllocatedSize() - totalAllocatedMemory.current()) + ")");
         }
         // the device must finish first; wait without the lock, since completion handlers take it
-        int holds = lock.getHoldCount();
-        for (int i = 0; i < holds; i++) {
-            lock.unlock();
-        }
+        int holds = releaseAllHolds();
         try {
             stream.synchronize();
         } finally {
-            for (int i = 0; i < holds; i++) {
-                lock.lock();
-            }
+            reacquire(holds);
         }
         for (BufferPool pool : pools.values()) {
             releaseBuffers(pool);
@@ -1083,27 +1481,45 @@ public final class HeapAllocator implements AutoCloseable {
         events.garbageCollected(pool, freed, reclaimed, target);
     }
 
-    private boolean triggerMemoryCallbacks(MpsBuffer buffer, CallbackEvent event) {
-        for (MemoryCallback cb : new ArrayList<>(callbacks.values())) {
-            cb.onEvent(buffer, event);
+    /** Queues a callback round, run after the operation without the lock. */
+    private void queueCallbacks(MpsBuffer buffer, CallbackEvent event) {
+        pending.add(new CallbackCall(callbacks.values().toArray(new MemoryCallback[0]), buffer, event));
+    }
+
+    /**
+     * The seed's {@code trigger_memory_callbacks(nullptr, ALLOCATION_FAILED)}: callbacks may free memory (e.g. run a
+     * GC of the host language so finalizers free buffers) before the allocation retries, so they run now, in the
+     * middle of the allocation, but without the lock. Always true, as in the seed.
+     */
+    private boolean runFailureCallbacks() {
+        if (callbacks.isEmpty()) {
+            return true;
+        }
+        MemoryCallback[] cbs = callbacks.values().toArray(new MemoryCallback[0]);
+        int holds = releaseAllHolds();
+        try {
+            runCallbacks(cbs, null, CallbackEvent.ALLOCATION_FAILED);
+        } finally {
+            reacquire(holds);
         }
         return true;
     }
 
-    private void triggerMemoryCallbacks(BufferBlock block, CallbackEvent event) {
-        triggerMemoryCallbacks(new MpsBuffer(block), event);
-    }
-
-    /** Builder; unset ratios take the seed's defaults, unset verbosity is SILENT. */
+    /** Builder; unset ratios take the seed's defaults, unset verbosity is SILENT, unset sinks are jfr and otel. */
     public static final class Builder {
+        /** Telemetry attached when no sinks are chosen: JFR events and OpenTelemetry spans and metrics. */
+        public static final Set<String> DEFAULT_SINKS = Set.of("jfr", "otel");
+
         private final Device device;
         private int verbosity = DebugVerbosity.SILENT;
-        private boolean verbositySet;
         private Double highWatermarkRatio;
+        private String highWatermarkSource = "the builder";
         private Double lowWatermarkRatio;
-        private MemoryEventRouter router;
-        private Set<SinkKind> sinks = SinkKind.defaults();
-        private OpenTelemetry openTelemetry;
+        private String lowWatermarkSource = "the builder";
+        private Set<String> sinks = new LinkedHashSet<>(DEFAULT_SINKS);
+        private final List<AllocatorListener> listeners = new ArrayList<>();
+        private final List<TelemetryProvider> providers = new ArrayList<>();
+        private String name;
         private String deviceSelectionReason;
 
         private Builder(Device device) {
@@ -1116,62 +1532,100 @@ public final class HeapAllocator implements AutoCloseable {
                         + DebugVerbosity.ALL + ")");
             }
             this.verbosity = mask;
-            this.verbositySet = true;
             return this;
         }
 
         public Builder highWatermarkRatio(double ratio) {
             this.highWatermarkRatio = ratio;
+            this.highWatermarkSource = "the builder";
             return this;
         }
 
         public Builder lowWatermarkRatio(double ratio) {
             this.lowWatermarkRatio = ratio;
+            this.lowWatermarkSource = "the builder";
+            return this;
+        }
+
+        /** The allocator's name in events and metrics (default {@code heapscope-<id>}). */
+        public Builder name(String name) {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("allocator name must not be blank");
+            }
+            this.name = name;
             return this;
         }
 
         /** Applies settings read from the environment; later builder calls override them. */
         public Builder config(AllocatorConfig config) {
             verbosity(config.verbosity());
-            config.highWatermarkRatio().ifPresent(r -> highWatermarkRatio = r);
-            config.lowWatermarkRatio().ifPresent(r -> lowWatermarkRatio = r);
+            config.highWatermarkRatio().ifPresent(r -> {
+                highWatermarkRatio = r;
+                highWatermarkSource = "the environment";
+            });
+            config.lowWatermarkRatio().ifPresent(r -> {
+                lowWatermarkRatio = r;
+                lowWatermarkSource = "the environment";
+            });
             return this;
         }
 
-        /** Shares an existing router (e.g. the agent's) instead of creating one. */
-        public Builder router(MemoryEventRouter router) {
-            this.router = Objects.requireNonNull(router, "router");
+        /** Adds a listener of the allocator's events from its first operation on. */
+        public Builder listener(AllocatorListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
             return this;
         }
 
-        /** Adds a sink to the router at construction. */
-        public Builder sink(MemoryEventSink sink) {
-            if (router == null) {
-                router = new MemoryEventRouter(verbosity);
-            }
-            router.addSink(sink);
+        /** Attaches this telemetry at build, in addition to the sinks chosen by name. */
+        public Builder telemetry(TelemetryProvider provider) {
+            providers.add(Objects.requireNonNull(provider, "provider"));
             return this;
         }
 
         /** Whether the seed's diagnostic log lines are written (the "log" sink; off by default). */
         public Builder seedLog(boolean enabled) {
             if (enabled) {
-                sinks.add(SinkKind.LOG);
+                sinks.add("log");
             } else {
-                sinks.remove(SinkKind.LOG);
+                sinks.remove("log");
             }
             return this;
         }
 
-        /** Which sinks receive events (default JFR and OTel); events flow only while verbosity flags are set. */
-        public Builder sinks(Set<SinkKind> kinds) {
-            this.sinks = kinds.isEmpty() ? EnumSet.noneOf(SinkKind.class) : EnumSet.copyOf(kinds);
+        /**
+         * Which telemetry providers ({@link TelemetryProvider#name()}: jfr, otel, log) attach at build; events flow
+         * only while verbosity flags are set. Default jfr and otel.
+         */
+        public Builder sinks(Set<String> names) {
+            Set<String> next = new LinkedHashSet<>();
+            for (String n : names) {
+                next.add(n.strip().toLowerCase(Locale.ROOT));
+            }
+            next.remove("none");
+            this.sinks = next;
             return this;
         }
 
-        /** The OpenTelemetry to emit spans and metrics to; default {@link GlobalOpenTelemetry#get()}. */
-        public Builder openTelemetry(OpenTelemetry openTelemetry) {
-            this.openTelemetry = Objects.requireNonNull(openTelemetry, "openTelemetry");
+        /**
+         * Sinks as users write them: {@code jfr,otel,log} or {@code none}, separated by ',', '|' or '+'.
+         *
+         * @throws IllegalArgumentException naming the unknown entry
+         */
+        public Builder sinks(String list) {
+            Set<String> out = new LinkedHashSet<>();
+            for (String part : list.split("[,|+]")) {
+                String p = part.strip().toLowerCase(Locale.ROOT);
+                if (p.isEmpty() || p.equals("none")) {
+                    continue;
+                }
+                if (!p.equals("jfr") && !p.equals("otel") && !p.equals("log")) {
+                    throw new IllegalArgumentException("unknown sink '" + part.strip() + "' in '" + list
+                            + "' (known: jfr, otel, log, none)");
+                }
+                out.add(p);
+            }
+            this.sinks = out;
             return this;
         }
 
@@ -1181,8 +1635,15 @@ public final class HeapAllocator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws IllegalArgumentException for invalid ratios, before anything is created or registered
+         */
         public HeapAllocator build() {
-            return new HeapAllocator(this);
+            HeapAllocator a = new HeapAllocator(this);
+            for (TelemetryProvider p : providers) {
+                a.attachTelemetry(p);
+            }
+            return a.start(sinks);
         }
     }
 }

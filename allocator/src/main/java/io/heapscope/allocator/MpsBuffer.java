@@ -11,11 +11,13 @@ import java.lang.foreign.MemorySegment;
  * free.
  */
 public final class MpsBuffer {
+    private final HeapAllocator allocator;
     private final BufferBlock block;
     private final int use;
     private final long requestedSize;
 
-    MpsBuffer(BufferBlock block) {
+    MpsBuffer(HeapAllocator allocator, BufferBlock block) {
+        this.allocator = allocator;
         this.block = block;
         this.use = block.useCount;
         this.requestedSize = block.requestedSize;
@@ -25,9 +27,23 @@ public final class MpsBuffer {
         return block;
     }
 
+    int use() {
+        return use;
+    }
+
+    /** The allocator that made this buffer. */
+    public HeapAllocator allocator() {
+        return allocator;
+    }
+
     /** True while this handle's allocation is the buffer's current use. */
     boolean isCurrent() {
-        return block.inUse && !block.freePending && block.useCount == use;
+        return block.inUse && !block.freePending && !block.closing && block.useCount == use;
+    }
+
+    /** True until this handle is freed (read without the allocator lock: a hint, not a guarantee). */
+    public boolean isLive() {
+        return isCurrent();
     }
 
     /** The buffer id ({@code getBufferId}), unique per allocator. */
@@ -64,20 +80,27 @@ public final class MpsBuffer {
     }
 
     /**
-     * CPU view of a shared buffer, {@link #size()} bytes long (the seed's cpu_ptr).
+     * CPU view of a shared buffer, {@link #size()} bytes long (the seed's cpu_ptr). The segment lives exactly as long
+     * as this handle owns the buffer: once the handle is freed (or the buffer is released), any access through it
+     * throws {@link IllegalStateException} ("Already closed") instead of reaching the buffer's next owner. Every call
+     * during one ownership returns the same segment; the first costs a shared arena, which {@code free} closes.
      *
-     * @throws IllegalStateException for a private buffer
+     * @throws IllegalStateException for a private buffer, or if this handle was freed
      */
     public MemorySegment contents() {
-        if (!isShared()) {
-            throw new IllegalStateException("buffer #" + block.id + " is in private pool " + pool()
-                    + " and has no CPU contents");
-        }
-        return block.buffer.contents();
+        return allocator.contentsOf(this);
     }
 
-    /** The device buffer, e.g. to submit work that uses it. */
+    /**
+     * The device buffer, e.g. to submit work that uses it. Its own {@code contents()} is the device's raw mapping,
+     * not scoped to this ownership: prefer {@link #contents()} for CPU access.
+     *
+     * @throws IllegalStateException if this handle was freed
+     */
     public Buffer deviceBuffer() {
+        if (!isCurrent()) {
+            throw new IllegalStateException("buffer #" + block.id + " (use " + use + ") was freed");
+        }
         return block.buffer;
     }
 

@@ -41,13 +41,21 @@ public final class SizeClasses {
      */
     public static String formatSize(long size) {
         if (size < 0) {
-            return "-" + formatSize(-size);
+            // not -size: Long.MIN_VALUE has no positive counterpart
+            return "-" + formatMagnitude(-(double) size);
         }
         if (size <= 1024) {
             return size + " bytes";
+        }
+        return formatMagnitude(size);
+    }
+
+    private static String formatMagnitude(double size) {
+        if (size <= 1024) {
+            return (long) size + " bytes";
         } else if (size <= 1048576) {
             return String.format(java.util.Locale.ROOT, "%.2f KiB", size / 1024.0);
-        } else if (size <= 1073741824L) {
+        } else if (size <= 1073741824.0) {
             return String.format(java.util.Locale.ROOT, "%.2f MiB", size / 1048576.0);
         } else {
             return String.format(java.util.Locale.ROOT, "%.2f GiB", size / 1073741824.0);

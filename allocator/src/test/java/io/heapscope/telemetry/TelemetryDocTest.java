@@ -12,7 +12,7 @@ import io.heapscope.telemetry.jfr.MemoryPressureEvent;
 import io.heapscope.telemetry.jfr.PoolStatisticsEvent;
 import io.heapscope.telemetry.otel.AllocatorMetrics;
 import io.heapscope.telemetry.otel.HeapscopeAttributes;
-import io.heapscope.telemetry.otel.OtelSpanSink;
+import io.heapscope.telemetry.otel.OtelSpanListener;
 import io.opentelemetry.api.common.AttributeKey;
 import jdk.jfr.EventType;
 import jdk.jfr.ValueDescriptor;
@@ -98,8 +98,8 @@ class TelemetryDocTest {
             documented.add(row.get(0));
         }
         Set<String> actual = new TreeSet<>();
-        for (MemoryEventKind k : MemoryEventKind.values()) {
-            actual.add(OtelSpanSink.spanName(k));
+        for (io.heapscope.allocator.event.EventKind k : io.heapscope.allocator.event.EventKind.values()) {
+            actual.add(OtelSpanListener.spanName(k));
         }
         assertEquals(actual, documented);
     }

@@ -1,8 +1,7 @@
 package io.heapscope.allocator;
 
 import io.heapscope.device.Device;
-import io.heapscope.telemetry.MemoryEvent;
-import io.heapscope.telemetry.MemoryEventKind;
+import io.heapscope.allocator.event.AllocatorEvent;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -26,10 +25,10 @@ class GarbageCollectionTest {
         try (Device d = backend.open(GiB, true);
              HeapAllocator a = HeapAllocator.builder(d).lowWatermarkRatio(LOW_RATIO).verbosity(DebugVerbosity.RELEASES.bit())
                      .seedLog(false).build()) {
-            List<MemoryEvent> released = new ArrayList<>();
-            a.events().addSink(e -> {
-                if (e.kind() == MemoryEventKind.BUFFER_RELEASED) {
-                    released.add(e);
+            List<AllocatorEvent.BufferReleased> released = new ArrayList<>();
+            a.addListener(e -> {
+                if (e instanceof AllocatorEvent.BufferReleased r) {
+                    released.add(r);
                 }
             });
             MpsBuffer older1 = a.malloc(20 * MiB, false); // no pressure yet: a split 1 GiB heap
@@ -85,10 +84,12 @@ class GarbageCollectionTest {
         try (Device d = backend.open(GiB, true);
              HeapAllocator a = HeapAllocator.builder(d).lowWatermarkRatio(LOW_RATIO).build()) {
             MpsBuffer x = a.malloc(20 * MiB, false);
+            io.heapscope.device.Buffer xDevice = x.deviceBuffer(); // kept: the handle is stale after free
             MpsBuffer y = a.malloc(20 * MiB, false);
+            io.heapscope.device.Buffer yDevice = y.deviceBuffer(); // kept: the handle is stale after free
             a.free(x);
             a.free(y);
-            var busy = Fixture.holdBusy(d, x.deviceBuffer(), y.deviceBuffer());
+            var busy = Fixture.holdBusy(d, xDevice, yDevice);
             try {
                 a.malloc(30 * MiB, false);
                 assertEquals(0, a.stats().gcReleasedBuffers());

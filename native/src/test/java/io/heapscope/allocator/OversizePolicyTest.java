@@ -49,8 +49,9 @@ class OversizePolicyTest {
         try (Device d = backend.open(4 * GiB, true);
              HeapAllocator a = HeapAllocator.builder(d).lowWatermarkRatio(0).build()) {
             MpsBuffer huge = a.malloc(600 * MiB, false);
+            io.heapscope.device.Buffer hugeDevice = huge.deviceBuffer(); // kept: the handle is stale after free
             a.free(huge);
-            CountDownLatch busy = Fixture.holdBusy(d, huge.deviceBuffer()); // device work still uses it
+            CountDownLatch busy = Fixture.holdBusy(d, hugeDevice); // device work still uses it
             try {
                 MpsBuffer twenty = a.malloc(20 * MiB, false);
                 assertEquals(huge.address(), twenty.address());
@@ -67,8 +68,9 @@ class OversizePolicyTest {
         try (Device d = backend.open(GiB, true);
              HeapAllocator a = HeapAllocator.builder(d).lowWatermarkRatio(0.5).build()) {
             MpsBuffer huge = a.malloc(600 * MiB, false); // 600 MiB > low watermark of 512 MiB
+            io.heapscope.device.Buffer hugeDevice = huge.deviceBuffer(); // kept: the handle is stale after free
             a.free(huge);
-            CountDownLatch busy = Fixture.holdBusy(d, huge.deviceBuffer());
+            CountDownLatch busy = Fixture.holdBusy(d, hugeDevice);
             MpsBuffer twenty;
             try {
                 twenty = a.malloc(20 * MiB, false);

@@ -73,9 +73,10 @@ class PendingFreeTest {
         // capacity 2 GiB: low watermark 1 GiB (reached by the first heap), high watermark 3.4 GiB
         try (Device d = backend.open(2 * GiB, true); HeapAllocator a = HeapAllocator.builder(d).lowWatermarkRatio(0.5).build()) {
             MpsBuffer first = a.malloc(100 * MiB, false); // no pressure yet: a split 1 GiB heap
+            io.heapscope.device.Buffer firstDevice = first.deviceBuffer(); // kept: the handle is stale after free
             MpsBuffer fill = a.malloc(900 * MiB, false);  // same heap, 24 MiB left at its end
             a.free(first);
-            CountDownLatch busy = Fixture.holdBusy(d, first.deviceBuffer());
+            CountDownLatch busy = Fixture.holdBusy(d, firstDevice);
             try {
                 // oversize, busy, under pressure, no heap with room: the cached buffer is released while the device
                 // still holds it, so its heap's free space can only be counted once the work completes
@@ -100,8 +101,9 @@ class PendingFreeTest {
     void emptyCacheWaitsForTheStreamWithoutHoldingTheLock(TestDevices.Backend backend) throws Exception {
         try (Device d = backend.open(GiB, true); HeapAllocator a = HeapAllocator.builder(d).build()) {
             MpsBuffer cached = a.malloc(2 * MiB, false);
+            io.heapscope.device.Buffer cachedDevice = cached.deviceBuffer(); // kept: the handle is stale after free
             a.free(cached);
-            CountDownLatch busy = Fixture.holdBusy(d, cached.deviceBuffer());
+            CountDownLatch busy = Fixture.holdBusy(d, cachedDevice);
             Thread emptier = Thread.ofPlatform().start(a::emptyCache);
             Thread.sleep(100);
             assertTrue(emptier.isAlive(), "emptyCache waits for the device");

@@ -1,11 +1,11 @@
 package io.heapscope.allocator;
 
 import io.heapscope.device.Device;
-import io.heapscope.telemetry.SinkKind;
+import io.heapscope.telemetry.log.SeedLogListener;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 import java.util.ResourceBundle;
 import java.util.function.Supplier;
@@ -58,8 +58,8 @@ class SeedLogLinesTest {
         Capture log = new Capture();
         int flags = DebugVerbosity.ALLOCATIONS.bit() | DebugVerbosity.RECYCLES.bit() | DebugVerbosity.RELEASES.bit();
         try (Device d = TestDevices.host(Fixture.GiB);
-             HeapAllocator a = HeapAllocator.builder(d).verbosity(flags).sinks(EnumSet.noneOf(SinkKind.class))
-                     .sink(new SeedLogSink(log)).build()) {
+             HeapAllocator a = HeapAllocator.builder(d).verbosity(flags).sinks(Set.of())
+                     .listener(new SeedLogListener(log)).build()) {
             MpsBuffer b = a.malloc(5000, false);
             a.free(b);
             MpsBuffer again = a.malloc(5000, false);
@@ -81,8 +81,8 @@ class SeedLogLinesTest {
         Capture log = new Capture();
         int flags = DebugVerbosity.ALLOCATIONS.bit() | DebugVerbosity.LARGE_ONLY.bit();
         try (Device d = TestDevices.host(Fixture.GiB);
-             HeapAllocator a = HeapAllocator.builder(d).verbosity(flags).sinks(EnumSet.noneOf(SinkKind.class))
-                     .sink(new SeedLogSink(log)).build()) {
+             HeapAllocator a = HeapAllocator.builder(d).verbosity(flags).sinks(Set.of())
+                     .listener(new SeedLogListener(log)).build()) {
             a.malloc(5000, false);
             a.malloc(2 * MiB, true);
             assertEquals(2, log.lines.size(), log.lines.toString());

@@ -7,6 +7,7 @@ import io.heapscope.allocator.MpsBuffer;
 import io.heapscope.allocator.PoolSnapshot;
 import io.heapscope.backend.host.HostDevice;
 import io.heapscope.telemetry.otel.AllocatorMetrics;
+import io.heapscope.telemetry.otel.OtelTelemetry;
 import io.heapscope.telemetry.otel.HeapscopeAttributes;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -28,7 +29,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Collection;
-import java.util.EnumSet;
+import java.util.Set;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -58,7 +59,7 @@ class OpenTelemetryTest {
     }
 
     private HeapAllocator allocator(HostDevice d, int mask) {
-        return HeapAllocator.builder(d).verbosity(mask).sinks(EnumSet.of(SinkKind.OTEL)).openTelemetry(otel).build();
+        return HeapAllocator.builder(d).verbosity(mask).sinks(Set.of()).telemetry(OtelTelemetry.using(otel)).build();
     }
 
     @ParameterizedTest(name = "mask {0}")
@@ -89,6 +90,7 @@ class OpenTelemetryTest {
     }
 
     @Test
+    @SuppressWarnings("try") // the scope is only made current
     void allocationSpansAreChildrenOfTheRequestSpanAndCarryAttributes() {
         Tracer tracer = otel.getTracer("test");
         try (HostDevice d = HostDevice.builder().capacity(1L << 30).build();
@@ -106,8 +108,8 @@ class OpenTelemetryTest {
             assertEquals(request.getSpanContext().getTraceId(), alloc.getTraceId());
             Attributes at = alloc.getAttributes();
             assertEquals("SHARED_SMALL", at.get(HeapscopeAttributes.POOL));
-            assertEquals("heapscope", at.get(HeapscopeAttributes.FRAMEWORK));
-            assertEquals("shared", at.get(HeapscopeAttributes.STORAGE_MODE));
+            assertEquals(a.id().name(), at.get(HeapscopeAttributes.ALLOCATOR_NAME));
+            assertEquals(a.id().id(), at.get(HeapscopeAttributes.ALLOCATOR_ID));
             assertEquals(5000L, at.get(HeapscopeAttributes.SIZE_REQUESTED));
             assertEquals(8192L, at.get(HeapscopeAttributes.SIZE_ALIGNED));
             assertEquals(b.id(), at.get(HeapscopeAttributes.BUFFER_ID));

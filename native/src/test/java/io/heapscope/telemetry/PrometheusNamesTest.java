@@ -1,5 +1,6 @@
 package io.heapscope.telemetry;
 
+import io.heapscope.telemetry.otel.OtelTelemetry;
 import io.heapscope.allocator.DebugVerbosity;
 import io.heapscope.allocator.HeapAllocator;
 import io.heapscope.backend.host.HostDevice;
@@ -16,7 +17,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.Set;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +39,7 @@ class PrometheusNamesTest {
                 .setMeterProvider(SdkMeterProvider.builder().registerMetricReader(server).build()).build();
              HostDevice d = HostDevice.builder().capacity(1L << 30).build();
              HeapAllocator a = HeapAllocator.builder(d).verbosity(DebugVerbosity.PROFILING.bit())
-                     .sinks(EnumSet.of(SinkKind.OTEL)).openTelemetry(otel).build()) {
+                     .sinks(Set.of()).telemetry(OtelTelemetry.using(otel)).build()) {
             a.free(a.malloc(3 << 20, false));
             a.malloc(3 << 20, false);
             String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
@@ -47,8 +48,9 @@ class PrometheusNamesTest {
                 assertTrue(body.contains("\n" + name + "{") || body.contains("\n" + name + " "),
                         "exporter serves " + name + ":\n" + body);
             }
-            assertTrue(body.contains("heapscope_memory_reserved_bytes{heapscope_pool=\"PRIVATE_LARGE\"") , body);
-            assertTrue(body.contains("heapscope_allocations_total{heapscope_outcome=\"recycled\"") , body);
+            assertTrue(body.contains("heapscope_memory_reserved_bytes{heapscope_allocator_id=\"" + a.id().id() + "\",heapscope_allocator_name=\"" + a.id().name() + "\",heapscope_pool=\"PRIVATE_LARGE\""), body);
+            assertTrue(body.contains("heapscope_allocations_total{heapscope_allocator_id=\"" + a.id().id()
+                    + "\",heapscope_allocator_name=\"" + a.id().name() + "\",heapscope_outcome=\"recycled\""), body);
         }
     }
 

@@ -6,12 +6,11 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
-/** An allocation that failed: out of memory or high watermark reached. */
 @Name("heapscope.AllocationFailed")
 @Label("Allocation Failed")
-@Description("An allocation that failed: out of memory or high watermark reached")
+@Description("An allocation that ran out of memory")
 @StackTrace(true)
-public final class AllocationFailedEvent extends HeapscopeEvent {
+public final class AllocationFailedEvent extends AllocatorJfrEvent {
     @Label("Requested Size")
     @DataAmount
     long requestedSize;
@@ -21,7 +20,7 @@ public final class AllocationFailedEvent extends HeapscopeEvent {
     long alignedSize;
 
     @Label("High Watermark")
-    @Description("True when the high watermark limit was in force")
+    @Description("True when the high watermark limit is enabled")
     boolean highWatermark;
 
     @Label("Message")

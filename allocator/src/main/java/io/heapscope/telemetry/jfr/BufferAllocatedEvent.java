@@ -1,16 +1,18 @@
 package io.heapscope.telemetry.jfr;
 
+import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
-/** A new buffer carved from a heap, or new memory obtained by a framework. */
 @Name("heapscope.BufferAllocated")
 @Label("Buffer Allocated")
-@Description("A new buffer carved from a heap, or new memory obtained by a framework")
-@Enabled(false)
+@Description("A new buffer carved from a heap")
 @StackTrace(true)
-public final class BufferAllocatedEvent extends BufferEvent {
+public final class BufferAllocatedEvent extends AllocatorBufferJfrEvent {
+    @Label("Heap Available")
+    @Description("Bytes still placeable in the heap after the event")
+    @DataAmount
+    long heapAvailable;
 }

@@ -1,16 +1,22 @@
 package io.heapscope.telemetry.jfr;
 
+import jdk.jfr.DataAmount;
 import jdk.jfr.Description;
-import jdk.jfr.Enabled;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
-/** A buffer given back to its heap or to the system. */
 @Name("heapscope.BufferReleased")
 @Label("Buffer Released")
-@Description("A buffer given back to its heap or to the system")
-@Enabled(false)
+@Description("A buffer given back to its heap")
 @StackTrace(false)
-public final class BufferReleasedEvent extends BufferEvent {
+public final class BufferReleasedEvent extends AllocatorBufferJfrEvent {
+    @Label("GC Age")
+    @Description("Large-pool allocation rounds the buffer spent idle in the cache")
+    int gcAge;
+
+    @Label("Heap Available")
+    @Description("Bytes still placeable in the heap after the event")
+    @DataAmount
+    long heapAvailable;
 }

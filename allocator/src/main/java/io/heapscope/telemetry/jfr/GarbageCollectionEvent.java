@@ -6,12 +6,11 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
-/** A garbage-collection pass over cached buffers under memory pressure. */
 @Name("heapscope.GarbageCollection")
 @Label("Garbage Collection")
-@Description("A garbage-collection pass over cached buffers under memory pressure")
+@Description("A pass releasing aged cached buffers under memory pressure")
 @StackTrace(false)
-public final class GarbageCollectionEvent extends HeapscopeEvent {
+public final class GarbageCollectionEvent extends AllocatorJfrEvent {
     @Label("Freed Buffers")
     long freedBuffers;
 
@@ -20,7 +19,7 @@ public final class GarbageCollectionEvent extends HeapscopeEvent {
     long reclaimedBytes;
 
     @Label("Target")
-    @Description("Bytes the pass tried to reclaim to get below the low watermark")
+    @Description("Bytes it tried to reclaim, to get below the low watermark")
     @DataAmount
     long targetBytes;
 }

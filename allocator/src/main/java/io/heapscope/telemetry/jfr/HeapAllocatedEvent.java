@@ -6,14 +6,28 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
-/** A new heap (or framework chunk) obtained from the device or system. */
 @Name("heapscope.HeapAllocated")
 @Label("Heap Allocated")
-@Description("A new heap (or framework chunk) obtained from the device or system")
+@Description("A new heap obtained from the device")
 @StackTrace(true)
-public final class HeapAllocatedEvent extends HeapEvent {
+public final class HeapAllocatedEvent extends AllocatorJfrEvent {
+    @Label("Heap Id")
+    long heapId;
+
+    @Label("Heap Size")
+    @DataAmount
+    long heapSize;
+
+    @Label("Heaps In Pool")
+    @Description("Heaps of the pool after the event")
+    int heapCount;
+
+    @Label("Retain Count")
+    @Description("Device retain count of the heap at the event")
+    int retainCount;
+
     @Label("Requested Size")
-    @Description("Size of the buffer request that made the heap necessary")
+    @Description("The buffer size the heap was created for")
     @DataAmount
     long requestedSize;
 }

@@ -6,13 +6,13 @@ import jdk.jfr.Label;
 import jdk.jfr.Name;
 import jdk.jfr.StackTrace;
 
-/** Large allocations crossed the low watermark (pressure entered) or came back below it (left). */
 @Name("heapscope.MemoryPressure")
 @Label("Memory Pressure")
-@Description("Large allocations crossed the low watermark (entered) or came back below it (left)")
+@Description("The device crossed the low watermark: pressure entered or left")
 @StackTrace(false)
-public final class MemoryPressureEvent extends HeapscopeEvent {
+public final class MemoryPressureEvent extends AllocatorJfrEvent {
     @Label("Entered")
+    @Description("True when pressure began, false when it ended")
     boolean entered;
 
     @Label("Low Watermark Limit")
@@ -20,7 +20,7 @@ public final class MemoryPressureEvent extends HeapscopeEvent {
     long lowWatermarkLimit;
 
     @Label("Device Allocated")
-    @Description("Bytes the device had allocated for the process")
+    @Description("Bytes the device had allocated for the process at the crossing")
     @DataAmount
     long deviceAllocated;
 }

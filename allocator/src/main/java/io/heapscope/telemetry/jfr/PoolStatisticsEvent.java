@@ -6,20 +6,22 @@ import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Percentage;
 import jdk.jfr.Period;
 import jdk.jfr.StackTrace;
 
-/** Periodic per-pool statistics of every live allocator with PROFILING set. */
 @Name("heapscope.PoolStatistics")
 @Label("Pool Statistics")
 @Description("Per-pool statistics of each live Heapscope allocator with the PROFILING flag, every period")
-@Category({"Heapscope", "Memory"})
+@Category({"Heapscope", "Allocator"})
 @Period("1 s")
 @StackTrace(false)
 public final class PoolStatisticsEvent extends Event {
+    @Label("Allocator Id")
+    long allocatorId;
+
     @Label("Allocator")
-    @Description("Identity of the allocator within the JVM")
-    int allocator;
+    String allocatorName;
 
     @Label("Pool")
     String pool;
@@ -50,11 +52,27 @@ public final class PoolStatisticsEvent extends Event {
     @Description("Buffers freed by their user but still held by the device")
     int pendingFree;
 
+    @Label("Pending Free Bytes")
+    @DataAmount
+    long pendingFreeBytes;
+
     @Label("High Watermark Limit")
+    @Description("Long.MAX_VALUE when disabled")
     @DataAmount
     long highWatermarkLimit;
 
     @Label("Low Watermark Limit")
+    @Description("Long.MAX_VALUE when disabled")
     @DataAmount
     long lowWatermarkLimit;
+
+    @Label("Device Allocated")
+    @Description("Bytes the device has allocated for the process")
+    @DataAmount
+    long deviceAllocated;
+
+    @Label("Fragmentation")
+    @Description("1 - largest free extent / free bytes of the pool's heaps")
+    @Percentage
+    double fragmentation;
 }

@@ -6,6 +6,8 @@ import io.opentelemetry.api.common.AttributeKey;
 public final class HeapscopeAttributes {
     public static final AttributeKey<String> FRAMEWORK = AttributeKey.stringKey("heapscope.framework");
     public static final AttributeKey<String> POOL = AttributeKey.stringKey("heapscope.pool");
+    public static final AttributeKey<Long> ALLOCATOR_ID = AttributeKey.longKey("heapscope.allocator.id");
+    public static final AttributeKey<String> ALLOCATOR_NAME = AttributeKey.stringKey("heapscope.allocator.name");
     public static final AttributeKey<String> STORAGE_MODE = AttributeKey.stringKey("heapscope.storage_mode");
     public static final AttributeKey<Long> BUFFER_ID = AttributeKey.longKey("heapscope.buffer.id");
     public static final AttributeKey<Long> HEAP_ID = AttributeKey.longKey("heapscope.heap.id");
@@ -19,6 +21,8 @@ public final class HeapscopeAttributes {
     public static final AttributeKey<Long> TOTAL_RESERVED = AttributeKey.longKey("heapscope.total.reserved");
     public static final AttributeKey<Long> TOTAL_IN_USE = AttributeKey.longKey("heapscope.total.in_use");
     public static final AttributeKey<Long> COUNT = AttributeKey.longKey("heapscope.count");
+    public static final AttributeKey<Long> HEAP_SIZE = AttributeKey.longKey("heapscope.heap.size");
+    public static final AttributeKey<Long> HEAP_COUNT = AttributeKey.longKey("heapscope.heap.count");
     public static final AttributeKey<Long> RECLAIMED = AttributeKey.longKey("heapscope.gc.reclaimed");
     public static final AttributeKey<Long> TARGET = AttributeKey.longKey("heapscope.gc.target");
     public static final AttributeKey<Boolean> PRESSURE = AttributeKey.booleanKey("heapscope.pressure");

@@ -1,0 +1,84 @@
+package io.heapscope.telemetry.otel;
+
+import io.heapscope.allocator.DebugVerbosity;
+import io.heapscope.allocator.HeapAllocator;
+import io.heapscope.allocator.event.TelemetryProvider;
+import io.opentelemetry.api.GlobalOpenTelemetry;
+import io.opentelemetry.api.OpenTelemetry;
+
+import java.lang.ref.WeakReference;
+import java.util.Objects;
+import java.util.function.Supplier;
+
+/**
+ * The {@code otel} telemetry: a span per event ({@link OtelSpanListener}) and, once the allocator's verbosity has
+ * PROFILING, its metrics ({@link AllocatorMetrics}). Found by {@link java.util.ServiceLoader} it uses
+ * {@link GlobalOpenTelemetry}, looked up when first needed rather than at construction, so an SDK the application or
+ * the OpenTelemetry agent installs later is the one that gets the data; {@link #using(OpenTelemetry)} pins one.
+ */
+public final class OtelTelemetry implements TelemetryProvider {
+    private final Supplier<OpenTelemetry> openTelemetry;
+
+    /** For the ServiceLoader: the global OpenTelemetry, resolved late. */
+    public OtelTelemetry() {
+        this(GlobalOpenTelemetry::get);
+    }
+
+    private OtelTelemetry(Supplier<OpenTelemetry> openTelemetry) {
+        this.openTelemetry = openTelemetry;
+    }
+
+    /** Telemetry to this OpenTelemetry, e.g. {@code builder.telemetry(OtelTelemetry.using(sdk))}. */
+    public static OtelTelemetry using(OpenTelemetry openTelemetry) {
+        Objects.requireNonNull(openTelemetry, "openTelemetry");
+        return new OtelTelemetry(() -> openTelemetry);
+    }
+
+    @Override
+    public String name() {
+        return "otel";
+    }
+
+    @Override
+    public AutoCloseable attach(HeapAllocator allocator) {
+        OtelSpanListener spans = new OtelSpanListener(openTelemetry);
+        allocator.addListener(spans);
+        Attachment attachment = new Attachment(new WeakReference<>(allocator), spans);
+        allocator.addVerbosityListener((a, mask) -> attachment.onVerbosity(mask));
+        attachment.onVerbosity(allocator.getDebugVerbosity());
+        return attachment;
+    }
+
+    /** What one allocator got: spans now, metrics from the first PROFILING on. */
+    private final class Attachment implements AutoCloseable {
+        private final WeakReference<HeapAllocator> allocator;
+        private final OtelSpanListener spans;
+        private AllocatorMetrics metrics;
+        private boolean closed;
+
+        Attachment(WeakReference<HeapAllocator> allocator, OtelSpanListener spans) {
+            this.allocator = allocator;
+            this.spans = spans;
+        }
+
+        synchronized void onVerbosity(int mask) {
+            HeapAllocator a = allocator.get();
+            if (!closed && metrics == null && a != null && DebugVerbosity.PROFILING.isSet(mask)) {
+                metrics = new AllocatorMetrics(a, openTelemetry.get());
+            }
+        }
+
+        @Override
+        public synchronized void close() {
+            closed = true;
+            if (metrics != null) {
+                metrics.close();
+                metrics = null;
+            }
+            HeapAllocator a = allocator.get();
+            if (a != null) {
+                a.removeListener(spans);
+            }
+        }
+    }
+}
