@@ -4,7 +4,7 @@ import io.heapscope.allocator.DebugVerbosity;
 import io.heapscope.allocator.HeapAllocator;
 import io.heapscope.allocator.MpsBuffer;
 import io.heapscope.backend.host.HostDevice;
-import io.heapscope.telemetry.SinkKind;
+import io.heapscope.telemetry.otel.OtelTelemetry;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
@@ -26,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -62,23 +62,27 @@ public class AllocatorBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws Exception {
         device = HostDevice.builder().capacity(1L << 30).build();
-        Set<SinkKind> sinks = EnumSet.noneOf(SinkKind.class);
+        Set<String> sinks = new LinkedHashSet<>();
         if (telemetry.equals("none-jfr-initialized")) {
             // no sink, but JFR's machinery started as the JFR sink starts it (periodic pool statistics), to tell
             // the cost of a running JFR apart from the cost of the hot path's flag test
             io.heapscope.telemetry.jfr.JfrPoolStatistics.register();
         } else if (!telemetry.equals("none")) {
             if (telemetry.startsWith("jfr") || telemetry.equals("silent")) {
-                sinks.add(SinkKind.JFR);
+                sinks.add("jfr");
             }
             if (telemetry.contains("otel") || telemetry.equals("silent")) {
-                sinks.add(SinkKind.OTEL);
+                sinks.add("otel");
             }
         }
         otel = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
                 .addSpanProcessor(SimpleSpanProcessor.create(SpanExporter.composite())).build()).build();
         int flags = telemetry.startsWith("none") || telemetry.equals("silent") ? 0 : EVENTS;
-        allocator = HeapAllocator.builder(device).verbosity(flags).sinks(sinks).openTelemetry(otel).build();
+        HeapAllocator.Builder b = HeapAllocator.builder(device).verbosity(flags);
+        if (sinks.remove("otel")) {
+            b.telemetry(OtelTelemetry.using(otel));
+        }
+        allocator = b.sinks(sinks).build();
         if (telemetry.startsWith("jfr")) {
             jfrFile = Files.createTempFile("heapscope-bench", ".jfr");
             recording = new Recording();

@@ -165,7 +165,7 @@ public final class CudaDevice implements Device {
                 return null;
             }
             driver.check("cuMemHostAlloc(" + size + ")", rc);
-            MemorySegment host = hp.get(ADDRESS, 0).reinterpret(size);
+            MemorySegment host = hp.get(ADDRESS, 0).reinterpret(size); // scoped per heap by CudaHeap
             MemorySegment dp = a.allocate(JAVA_LONG);
             driver.check("cuMemHostGetDevicePointer", driver.call(driver.cuMemHostGetDevicePointer, dp, host, 0));
             return new CudaHeap(this, d.storageMode(), size, dp.get(JAVA_LONG, 0), host);
@@ -177,10 +177,10 @@ public final class CudaDevice implements Device {
 
     void heapGone(CudaHeap heap) {
         ensureContext();
-        if (heap.hostMemory().equals(MemorySegment.NULL)) {
+        if (heap.hostMapping().equals(MemorySegment.NULL)) {
             driver.check("cuMemFree", driver.call(driver.cuMemFree, heap.devicePointer()));
         } else {
-            driver.check("cuMemFreeHost", driver.call(driver.cuMemFreeHost, heap.hostMemory()));
+            driver.check("cuMemFreeHost", driver.call(driver.cuMemFreeHost, heap.hostMapping()));
         }
         allocated.addAndGet(-heap.size());
     }

@@ -20,12 +20,20 @@ final class CudaHeap implements Heap {
     private int retainCount = 1;
     private PurgeableState purgeable = PurgeableState.NON_VOLATILE;
 
+    /** The pinned host mapping as the driver gave it (global scope); {@link #hostMemory} is its heap-scoped view. */
+    private final MemorySegment hostMapping;
+    private final java.lang.foreign.Arena scope;
+
+    @SuppressWarnings("restricted")
     CudaHeap(CudaDevice device, StorageMode mode, long size, long devicePointer, MemorySegment hostMemory) {
         this.device = device;
         this.mode = mode;
         this.size = size;
         this.devicePointer = devicePointer;
-        this.hostMemory = hostMemory;
+        this.hostMapping = hostMemory;
+        // CPU views of a shared heap fail with IllegalStateException once the heap is freed, instead of crashing
+        this.scope = hostMemory.equals(MemorySegment.NULL) ? null : java.lang.foreign.Arena.ofShared();
+        this.hostMemory = scope == null ? MemorySegment.NULL : hostMemory.reinterpret(scope, null);
         this.extents = new ExtentMap(size);
     }
 
@@ -35,6 +43,10 @@ final class CudaHeap implements Heap {
 
     MemorySegment hostMemory() {
         return hostMemory;
+    }
+
+    MemorySegment hostMapping() {
+        return hostMapping;
     }
 
     CudaDevice device() {
@@ -98,6 +110,9 @@ final class CudaHeap implements Heap {
                     + " released more often than retained");
         }
         if (--retainCount == 0) {
+            if (scope != null) {
+                scope.close();
+            }
             device.heapGone(this);
         }
     }

@@ -7,20 +7,30 @@ import io.heapscope.device.PurgeableState;
 import io.heapscope.device.ResourceOptions;
 import io.heapscope.device.StorageMode;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-/** A heap of lazily committed host memory; buffers are placed in it by an {@link ExtentMap}. */
+/**
+ * A heap of lazily committed host memory; buffers are placed in it by an {@link ExtentMap}. The mapping is bound to a
+ * shared arena of the heap's own: every view of it (buffers' contents) fails with IllegalStateException once the heap
+ * is released, instead of touching unmapped memory.
+ */
 final class HostHeap implements Heap {
     private final HostDevice device;
+    private final Arena scope;
+    private final MemorySegment mapping;
     private final MemorySegment memory;
     private final StorageMode storageMode;
     private final ExtentMap extents;
     private int retainCount = 1;
     private PurgeableState purgeableState = PurgeableState.NON_VOLATILE;
 
-    HostHeap(HostDevice device, MemorySegment memory, StorageMode storageMode) {
+    @SuppressWarnings("restricted")
+    HostHeap(HostDevice device, MemorySegment mapping, StorageMode storageMode) {
         this.device = device;
-        this.memory = memory;
+        this.mapping = mapping;
+        this.scope = Arena.ofShared();
+        this.memory = mapping.reinterpret(scope, null);
         this.storageMode = storageMode;
         this.extents = new ExtentMap(memory.byteSize());
     }
@@ -92,7 +102,8 @@ final class HostHeap implements Heap {
         }
         if (--retainCount == 0) {
             device.heapGone(this);
-            Posix.unmap(memory);
+            scope.close(); // views fail from here on; only then is the memory unmapped
+            Posix.unmap(mapping);
         }
     }
 

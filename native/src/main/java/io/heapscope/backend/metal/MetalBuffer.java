@@ -54,8 +54,16 @@ final class MetalBuffer implements Buffer {
             throw new IllegalStateException("buffer at gpu address 0x" + Long.toHexString(address)
                     + " has private storage and no CPU contents");
         }
-        return p.reinterpret(length);
+        synchronized (this) {
+            if (scope == null) {
+                scope = java.lang.foreign.Arena.ofShared();
+            }
+            return p.reinterpret(length, scope, null);
+        }
     }
+
+    /** CPU views' scope: closed when the buffer's last reference is released, so stale views fail cleanly. */
+    private java.lang.foreign.Arena scope;
 
     @Override
     public void retain() {
@@ -68,6 +76,14 @@ final class MetalBuffer implements Buffer {
         // which the heap's own accounting must see
         boolean last = retainCount() == 1;
         boolean heapLast = last && heap.retainCount() == 1;
+        if (last) {
+            synchronized (this) {
+                if (scope != null) {
+                    scope.close();
+                    scope = null;
+                }
+            }
+        }
         objc.send(buffer, "release");
         if (heapLast) {
             heap.heapGoneWithLastBuffer();
