@@ -12,6 +12,10 @@ public final class Sizes {
             throw new IllegalArgumentException(key + " is empty (expected bytes, or a number with k, m, g or t)");
         }
         String s = text.strip().toLowerCase(Locale.ROOT).replace("ib", "").replace("b", "");
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException(key + "='" + text
+                    + "' is not a size (expected bytes, or a number with k, m, g or t)");
+        }
         long unit = 1;
         char last = s.charAt(s.length() - 1);
         int shift = switch (last) {

@@ -61,4 +61,59 @@ class BadInputTest {
             assertTrue(assertThrows(IllegalStateException.class, () -> a.malloc(1, false)).getMessage().contains("closed"));
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("io.heapscope.allocator.TestDevices#backends")
+    void extremeSizesAreRejectedWithTheValueAndTheLimit(TestDevices.Backend backend) {
+        try (Device d = backend.open(GiB, true); HeapAllocator a = HeapAllocator.builder(d).build()) {
+            for (long size : new long[]{Long.MIN_VALUE, -1, 0, Long.MAX_VALUE}) {
+                rejects(a, IllegalArgumentException.class, Long.toString(size), () -> a.malloc(size, 0));
+            }
+            rejects(a, IllegalArgumentException.class, "max buffer length", () -> a.malloc(Long.MIN_VALUE, 0));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("io.heapscope.allocator.TestDevices#backends")
+    void aHandleOfAnotherAllocatorIsNotADoubleFree(TestDevices.Backend backend) {
+        try (Device d = backend.open(GiB, true); HeapAllocator a = HeapAllocator.builder(d).name("a").build();
+             HeapAllocator b = HeapAllocator.builder(d).name("b").build()) {
+            MpsBuffer fromB = b.malloc(5000, false);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.free(fromB));
+            assertTrue(e.getMessage().contains("belongs to allocator b") && !e.getMessage().contains("double free"),
+                    e.getMessage());
+            b.free(fromB); // still live in its own allocator
+            assertEquals(0, b.getCurrentAllocatedMemory());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aRefusedHeapIsNamedInTheOutOfMemoryError() {
+        try (Device d = TestDevices.host(64 * Fixture.MiB); HeapAllocator a = HeapAllocator.builder(d).build()) {
+            MpsOutOfMemoryException e = assertThrows(MpsOutOfMemoryException.class, () -> a.malloc(10 * Fixture.MiB, false));
+            assertTrue(e.getMessage().contains("refused a new private heap of 1024.00 MiB"), e.getMessage());
+            assertTrue(!e.getMessage().contains("WATERMARK_RATIO=0.0"), "no advice that cannot help: " + e.getMessage());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void badSettingsNameTheVariableAndTheLimit() {
+        java.util.Properties p = new java.util.Properties();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
+                AllocatorConfig.from(p, java.util.Map.of("HEAPSCOPE_HIGH_WATERMARK_RATIO", "2.5")));
+        assertTrue(e.getMessage().contains("HEAPSCOPE_HIGH_WATERMARK_RATIO") && e.getMessage().contains("2.0"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () ->
+                AllocatorConfig.from(p, java.util.Map.of("PYTORCH_MPS_LOW_WATERMARK_RATIO", "-1")));
+        assertTrue(e.getMessage().contains("PYTORCH_MPS_LOW_WATERMARK_RATIO"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> AllocatorConfig.from(p,
+                java.util.Map.of("HEAPSCOPE_HIGH_WATERMARK_RATIO", "1.0", "HEAPSCOPE_LOW_WATERMARK_RATIO", "1.5")));
+        assertTrue(e.getMessage().contains("HEAPSCOPE_LOW_WATERMARK_RATIO") && e.getMessage().contains("1.0"),
+                e.getMessage());
+        for (String bad : new String[]{"b", "", "kb", "12x", "-4g"}) {
+            IllegalArgumentException s = assertThrows(IllegalArgumentException.class,
+                    () -> io.heapscope.backend.Sizes.parse("heapscope.host.capacity", bad));
+            assertTrue(s.getMessage().contains("heapscope.host.capacity"), s.getMessage());
+        }
+    }
 }

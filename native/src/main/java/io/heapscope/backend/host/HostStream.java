@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -18,25 +19,44 @@ import java.util.concurrent.atomic.AtomicReference;
 final class HostStream implements CommandStream {
     private static final Runnable STOP = () -> { };
 
+    /**
+     * How long the worker waits for work before it ends; the next submission starts a new one. So a device dropped
+     * without {@code close()} leaves no thread behind (a parked worker would be a GC root forever).
+     */
+    static final long IDLE_MILLIS = 1000;
+
     private final LinkedBlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
-    private final Thread worker;
+    private final String name;
+    /** The running worker, or null while idle; guarded by this for starting and ending. */
+    private volatile Thread worker;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stopped;
 
     HostStream(String name) {
-        worker = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
-        worker.start();
+        this.name = name;
     }
 
     private void loop() {
         while (true) {
             Runnable task;
             try {
-                task = queue.take();
+                task = queue.poll(IDLE_MILLIS, TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
-                continue; // only STOP ends the loop, so queued handlers are never lost
+                continue; // only STOP (or idleness with nothing queued) ends the loop, so handlers are never lost
+            }
+            if (task == null) {
+                synchronized (this) {
+                    if (queue.isEmpty()) {
+                        worker = null;
+                        return;
+                    }
+                }
+                continue;
             }
             if (task == STOP) {
+                synchronized (this) {
+                    worker = null;
+                }
                 return;
             }
             try {
@@ -48,11 +68,16 @@ final class HostStream implements CommandStream {
         }
     }
 
-    private void enqueue(Runnable task) {
+    private synchronized void enqueue(Runnable task) {
         if (stopped) {
-            throw new IllegalStateException("stream " + worker.getName() + " is closed");
+            throw new IllegalStateException("stream " + name + " is closed");
         }
         queue.add(task);
+        if (worker == null) {
+            Thread t = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
+            worker = t;
+            t.start();
+        }
     }
 
     @Override
@@ -104,7 +129,7 @@ final class HostStream implements CommandStream {
         }
         Throwable t = failure.getAndSet(null);
         if (t != null) {
-            throw new IllegalStateException("work submitted to stream " + worker.getName() + " failed", t);
+            throw new IllegalStateException("work submitted to stream " + name + " failed", t);
         }
     }
 
@@ -186,16 +211,32 @@ final class HostStream implements CommandStream {
     }
 
     void close() {
-        if (!stopped) {
-            stopped = true;
+        Thread w;
+        synchronized (this) {
+            if (stopped) {
+                return;
+            }
+            // the queued work still runs; then the worker ends
             queue.add(STOP);
-            if (!isStreamThread()) {
-                try {
-                    worker.join(10_000);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+            w = worker;
+            if (w == null) {
+                w = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
+                worker = w;
+                w.start();
+            }
+            stopped = true;
+        }
+        if (!isStreamThread()) {
+            try {
+                w.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Whether a worker thread is running now (it ends after {@link #IDLE_MILLIS} without work). */
+    boolean hasWorker() {
+        return worker != null;
     }
 }
