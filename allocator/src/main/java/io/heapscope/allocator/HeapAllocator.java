@@ -922,6 +922,94 @@ public final class HeapAllocator implements AutoCloseable {
         cleanable.clean();
     }
 
+    /**
+     * Every broken internal invariant, as one line each; empty when the state is consistent. For tests (a JUnit
+     * extension checks every allocator after every behavioural test, as Caffeine validates its caches) and for
+     * debugging; it takes the lock and walks every buffer, so it is not for hot paths.
+     */
+    List<String> invariantViolations() {
+        lock.lock();
+        try {
+            List<String> out = new ArrayList<>();
+            long reserved = 0;
+            long inUse = 0;
+            Map<HeapBlock, Integer> buffersPerHeap = new HashMap<>();
+            for (BufferBlock b : allocatedBuffers.values()) {
+                buffersPerHeap.merge(b.heap, 1, Integer::sum);
+                if (b.inUse) {
+                    inUse += b.size;
+                }
+            }
+            for (BufferPool p : pools.values()) {
+                long allocated = 0;
+                int n = 0;
+                for (BufferBlock b : allocatedBuffers.values()) {
+                    if (b.pool() == p) {
+                        allocated += b.size;
+                        n++;
+                    }
+                }
+                long available = 0;
+                for (BufferBlock b : p.availableBuffers) {
+                    available += b.size;
+                    if (b.inUse) {
+                        out.add(p.kind + ": cached buffer #" + b.id + " is marked in use");
+                    }
+                    if (!p.availableBuffers.contains(b)) {
+                        out.add(p.kind + ": cached buffer #" + b.id + " is out of order in the pool");
+                    }
+                    if (allocatedBuffers.get(b.address()) != b) {
+                        out.add(p.kind + ": cached buffer #" + b.id + " is not an allocated buffer");
+                    }
+                }
+                for (BufferBlock b : p.buffersPendingFree) {
+                    if (!b.inUse || !b.freePending) {
+                        out.add(p.kind + ": pending-free buffer #" + b.id + " is not in use and pending");
+                    }
+                }
+                long heapBytes = 0;
+                for (HeapBlock h : p.heaps) {
+                    heapBytes += h.total;
+                    if (!p.heaps.contains(h)) {
+                        out.add(p.kind + ": heap #" + h.id + " is out of order (available changed in the set)");
+                    }
+                    int count = buffersPerHeap.getOrDefault(h, 0);
+                    if (count != h.nBuffers) {
+                        out.add(p.kind + ": heap #" + h.id + " counts " + h.nBuffers + " buffers, holds " + count);
+                    }
+                    if (h.heap == null) {
+                        out.add(p.kind + ": heap #" + h.id + " was released but is still in its pool");
+                    }
+                }
+                if (allocated != p.allocatedSize) {
+                    out.add(p.kind + ": allocatedSize " + p.allocatedSize + " but its buffers total " + allocated);
+                }
+                if (n != p.nBuffers) {
+                    out.add(p.kind + ": nBuffers " + p.nBuffers + " but it has " + n);
+                }
+                if (available != p.availableSize) {
+                    out.add(p.kind + ": availableSize " + p.availableSize + " but cached buffers total " + available);
+                }
+                if (heapBytes != p.heapBytes) {
+                    out.add(p.kind + ": heapBytes " + p.heapBytes + " but its heaps total " + heapBytes);
+                }
+                reserved += p.heapBytes;
+            }
+            if (reserved != totalAllocatedMemory.current()) {
+                out.add("reserved " + totalAllocatedMemory.current() + " but the pools' heaps total " + reserved);
+            }
+            if (inUse != currentAllocatedMemory.current()) {
+                out.add("in use " + currentAllocatedMemory.current() + " but buffers in use total " + inUse);
+            }
+            if (lock.getHoldCount() == 1 && !pending.isEmpty()) {
+                out.add("work queued under the lock was never carried out");
+            }
+            return out;
+        } finally {
+            unlock();
+        }
+    }
+
     // ------------------------------------------------------------------------------------------------ delivery
 
     /**
