@@ -8,6 +8,7 @@ import io.heapscope.allocator.PoolSnapshot;
 import io.heapscope.backend.host.HostDevice;
 import io.heapscope.telemetry.otel.AllocatorMetrics;
 import io.heapscope.telemetry.otel.OtelTelemetry;
+import io.heapscope.telemetry.otel.SpanPolicy;
 import io.heapscope.telemetry.otel.HeapscopeAttributes;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -30,11 +31,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Collection;
 import java.util.Set;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Spans and metrics through the real OpenTelemetry SDK with in-memory exporters. */
@@ -58,8 +61,74 @@ class OpenTelemetryTest {
         otel.close();
     }
 
+    private HeapAllocator allocator(HostDevice d, int mask, SpanPolicy policy) {
+        return HeapAllocator.builder(d).verbosity(mask).sinks(Set.of())
+                .telemetry(OtelTelemetry.using(otel).withSpans(policy)).build();
+    }
+
+    @Test
+    @SuppressWarnings("try") // the scope is only made current
+    void byDefaultBufferSpansComeOnlyInsideATraceAndFailuresAlways() {
+        int mask = DebugVerbosity.ALLOCATIONS.bit() | DebugVerbosity.RECYCLES.bit() | DebugVerbosity.RELEASES.bit();
+        try (HostDevice d = HostDevice.builder().capacity(64L << 20).build();
+             HeapAllocator a = allocator(d, mask, SpanPolicy.DEFAULT)) {
+            a.free(a.malloc(5000, false)); // no trace: no span
+            assertEquals(0, spans.getFinishedSpanItems().size(), "no root buffer spans");
+            Span request = otel.getTracer("test").spanBuilder("GET /x").startSpan();
+            try (Scope ignored = request.makeCurrent()) {
+                a.free(a.malloc(5000, false));
+            } finally {
+                request.end();
+            }
+            long inTrace = spans.getFinishedSpanItems().stream().filter(sd -> sd.getName().startsWith("heapscope.")
+                    && sd.getParentSpanId().equals(request.getSpanContext().getSpanId())).count();
+            assertEquals(2, inTrace, "recycled + freed inside the request");
+            spans.reset();
+            assertThrows(io.heapscope.allocator.MpsOutOfMemoryException.class, () -> a.malloc(60L << 20, false));
+            List<SpanData> failures = spans.getFinishedSpanItems();
+            assertEquals(1, failures.size(), "the failure is a span even outside any trace");
+            assertEquals("heapscope.allocation_failed", failures.getFirst().getName());
+            assertEquals(io.opentelemetry.api.trace.StatusCode.ERROR, failures.getFirst().getStatus().getStatusCode());
+        }
+    }
+
+    @Test
+    void theRateLimitCapsSpansButNeverFailures() {
+        int mask = DebugVerbosity.ALLOCATIONS.bit() | DebugVerbosity.RECYCLES.bit() | DebugVerbosity.RELEASES.bit();
+        SpanPolicy tenPerSecond = new SpanPolicy(SpanPolicy.Mode.ALL, 1.0, 10);
+        try (HostDevice d = HostDevice.builder().capacity(64L << 20).build();
+             HeapAllocator a = allocator(d, mask, tenPerSecond)) {
+            long start = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                a.free(a.malloc(5000, false));
+            }
+            for (int i = 0; i < 5; i++) {
+                assertThrows(io.heapscope.allocator.MpsOutOfMemoryException.class, () -> a.malloc(60L << 20, false));
+            }
+            long seconds = (System.nanoTime() - start) / 1_000_000_000L + 2; // windows touched, at most
+            List<SpanData> all = spans.getFinishedSpanItems();
+            long failures = all.stream().filter(sd -> sd.getName().equals("heapscope.allocation_failed")).count();
+            assertEquals(5, failures, "every failure, whatever the limit");
+            assertTrue(all.size() - failures <= 10 * seconds, "at most 10 a second: " + (all.size() - failures));
+            assertTrue(all.size() - failures >= 10, "the limit admits its share");
+        }
+    }
+
+    @Test
+    void spanSettingsAreReadAndCheckedByName() {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("heapscope.otel.spans", "all");
+        p.setProperty("heapscope.otel.spans.ratio", "0.25");
+        SpanPolicy policy = SpanPolicy.from(p, Map.of("HEAPSCOPE_OTEL_SPANS_MAX_PER_SECOND", "0"));
+        assertEquals(new SpanPolicy(SpanPolicy.Mode.ALL, 0.25, 0), policy);
+        assertEquals(SpanPolicy.DEFAULT, SpanPolicy.from(new java.util.Properties(), Map.of()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SpanPolicy.from(new java.util.Properties(), Map.of("HEAPSCOPE_OTEL_SPANS", "most")));
+        assertTrue(e.getMessage().contains("most"), e.getMessage());
+    }
+
     private HeapAllocator allocator(HostDevice d, int mask) {
-        return HeapAllocator.builder(d).verbosity(mask).sinks(Set.of()).telemetry(OtelTelemetry.using(otel)).build();
+        return HeapAllocator.builder(d).verbosity(mask).sinks(Set.of()).telemetry(OtelTelemetry.using(otel).withSpans(io.heapscope.telemetry.otel.SpanPolicy.EVERY_EVENT)).build();
     }
 
     @ParameterizedTest(name = "mask {0}")

@@ -36,15 +36,31 @@ public final class OtelSpanListener implements AllocatorListener {
     }
 
     private final Supplier<OpenTelemetry> openTelemetry;
+    private final SpanPolicy.Gate gate;
     private volatile Tracer tracer;
 
-    /** Spans to the OpenTelemetry the supplier gives at the first event (e.g. the global one once it is set). */
-    public OtelSpanListener(Supplier<OpenTelemetry> openTelemetry) {
+    /**
+     * Spans to the OpenTelemetry the supplier gives at the first event (e.g. the global one once it is set), for the
+     * events the policy admits.
+     */
+    public OtelSpanListener(Supplier<OpenTelemetry> openTelemetry, SpanPolicy policy) {
         this.openTelemetry = openTelemetry;
+        this.gate = policy.gate();
     }
 
-    public OtelSpanListener(OpenTelemetry openTelemetry) {
-        this(() -> openTelemetry);
+    public OtelSpanListener(OpenTelemetry openTelemetry, SpanPolicy policy) {
+        this(() -> openTelemetry, policy);
+    }
+
+    /** Allocation failures always pass; other events only as the span policy admits them. */
+    @Override
+    public boolean isEnabled(EventKind kind) {
+        return kind == EventKind.ALLOCATION_FAILED || gate.eligible();
+    }
+
+    /** Events the rate limit turned away so far. */
+    public long droppedByRateLimit() {
+        return gate.dropped();
     }
 
     /** {@code heapscope.buffer.allocated}, {@code heapscope.heap.released}, {@code heapscope.garbage_collection}, ... */
@@ -67,6 +83,9 @@ public final class OtelSpanListener implements AllocatorListener {
 
     @Override
     public void onEvent(AllocatorEvent event) {
+        if (event.kind() != EventKind.ALLOCATION_FAILED && !gate.take()) {
+            return; // sampled out or over the rate limit; failures never are
+        }
         SpanBuilder b = tracer().spanBuilder(NAMES.get(event.kind()))
                 .setParent(Context.current())
                 .setSpanKind(SpanKind.INTERNAL)

@@ -18,20 +18,27 @@ import java.util.function.Supplier;
  */
 public final class OtelTelemetry implements TelemetryProvider {
     private final Supplier<OpenTelemetry> openTelemetry;
+    private final SpanPolicy spans;
 
-    /** For the ServiceLoader: the global OpenTelemetry, resolved late. */
+    /** For the ServiceLoader: the global OpenTelemetry, resolved late; the span policy from the system settings. */
     public OtelTelemetry() {
-        this(GlobalOpenTelemetry::get);
+        this(GlobalOpenTelemetry::get, null);
     }
 
-    private OtelTelemetry(Supplier<OpenTelemetry> openTelemetry) {
+    private OtelTelemetry(Supplier<OpenTelemetry> openTelemetry, SpanPolicy spans) {
         this.openTelemetry = openTelemetry;
+        this.spans = spans;
     }
 
     /** Telemetry to this OpenTelemetry, e.g. {@code builder.telemetry(OtelTelemetry.using(sdk))}. */
     public static OtelTelemetry using(OpenTelemetry openTelemetry) {
         Objects.requireNonNull(openTelemetry, "openTelemetry");
-        return new OtelTelemetry(() -> openTelemetry);
+        return new OtelTelemetry(() -> openTelemetry, null);
+    }
+
+    /** The same telemetry with this span policy instead of the one from {@code heapscope.otel.spans*}. */
+    public OtelTelemetry withSpans(SpanPolicy policy) {
+        return new OtelTelemetry(openTelemetry, Objects.requireNonNull(policy, "policy"));
     }
 
     @Override
@@ -41,7 +48,8 @@ public final class OtelTelemetry implements TelemetryProvider {
 
     @Override
     public AutoCloseable attach(HeapAllocator allocator) {
-        OtelSpanListener spans = new OtelSpanListener(openTelemetry);
+        OtelSpanListener spans = new OtelSpanListener(openTelemetry,
+                this.spans != null ? this.spans : SpanPolicy.fromSystem());
         allocator.addListener(spans);
         Attachment attachment = new Attachment(new WeakReference<>(allocator), spans);
         allocator.addVerbosityListener((a, mask) -> attachment.onVerbosity(mask));

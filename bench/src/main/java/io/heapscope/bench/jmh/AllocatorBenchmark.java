@@ -80,7 +80,7 @@ public class AllocatorBenchmark {
         int flags = telemetry.startsWith("none") || telemetry.equals("silent") ? 0 : EVENTS;
         HeapAllocator.Builder b = HeapAllocator.builder(device).verbosity(flags);
         if (sinks.remove("otel")) {
-            b.telemetry(OtelTelemetry.using(otel));
+            b.telemetry(OtelTelemetry.using(otel).withSpans(io.heapscope.telemetry.otel.SpanPolicy.EVERY_EVENT));
         }
         allocator = b.sinks(sinks).build();
         if (telemetry.startsWith("jfr")) {

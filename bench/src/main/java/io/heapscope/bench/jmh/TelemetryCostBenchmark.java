@@ -138,7 +138,7 @@ public class TelemetryCostBenchmark {
             b.sinks(Set.of());
         }
         if (variant.equals("otel") || variant.equals("silent")) {
-            b.telemetry(OtelTelemetry.using(otel));
+            b.telemetry(OtelTelemetry.using(otel).withSpans(io.heapscope.telemetry.otel.SpanPolicy.EVERY_EVENT));
         }
         allocator = b.build();
         bareJfr = variant.startsWith("bare-jfr");
