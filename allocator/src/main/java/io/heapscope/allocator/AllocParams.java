@@ -2,7 +2,8 @@ package io.heapscope.allocator;
 
 /** The seed's {@code AllocParams}: one allocation request while it is being served. */
 final class AllocParams {
-    final BufferBlock searchKey;
+    /** The aligned size asked for (the seed's search key: size, null address). */
+    private final long size;
     final BufferPool pool;
     final long requestedSize;
     BufferBlock bufferBlock;
@@ -14,12 +15,12 @@ final class AllocParams {
     int recycledGcAge;
 
     AllocParams(long allocSize, long requestedSize, BufferPool pool) {
-        this.searchKey = BufferBlock.searchKey(allocSize);
+        this.size = allocSize;
         this.pool = pool;
         this.requestedSize = requestedSize;
     }
 
     long size() {
-        return searchKey.size;
+        return size;
     }
 }

@@ -33,6 +33,8 @@ final class BufferBlock {
      * buffer at each large-pool lookup; we derive the same number as (pool tick - this), which costs O(1).
      */
     long agingTickWhenCached;
+    /** Slot in its pool's {@link CachedBufferIndex} while cached, -1 otherwise. */
+    int indexSlot = -1;
     /** Event used to sync CPU and device on a shared buffer; returned on free. */
     DeviceEvent event;
 

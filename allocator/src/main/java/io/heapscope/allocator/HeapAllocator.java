@@ -56,7 +56,7 @@ public final class HeapAllocator implements AutoCloseable {
     private final CommandStream stream;
     private final boolean unifiedMemory;
     private final long maxBufferSize;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock = new AllocatorLock();
     /** Allocated buffers (in use or cached) by device address. */
     private final Map<Long, BufferBlock> allocatedBuffers = new HashMap<>();
     private final EnumMap<PoolKind, BufferPool> pools = new EnumMap<>(PoolKind.class);
@@ -205,7 +205,9 @@ public final class HeapAllocator implements AutoCloseable {
         lock.lock();
         try {
             BufferBlock block = buffer.block();
-            if (!buffer.isCurrent() || allocatedBuffers.get(block.address()) != block) {
+            // a live use of one of this allocator's buffers (its pool is ours; buffers in use are never released, so
+            // this is the address lookup's answer without hashing on the hot path)
+            if (!buffer.isCurrent() || pools.get(block.pool().kind) != block.pool()) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " (use " + block.useCount
                         + ", at 0x" + Long.toHexString(block.address()) + "): this handle was already freed");
             }
@@ -790,7 +792,7 @@ public final class HeapAllocator implements AutoCloseable {
         if (lowWatermarkRatio > 0.0 && !pool.isSmall()) {
             pool.agingTick++; // ages every cached buffer of the pool by one, in O(1)
         }
-        BufferBlock candidate = pool.availableBuffers.ceiling(params.searchKey);
+        BufferBlock candidate = pool.availableBuffers.ceiling(params.size());
         if (candidate != null) {
             // keep reusing existing heaps' capacity as long as possible (splitting or releasing oversize buffers
             // if required), and avoid new heap allocations as much as possible
@@ -983,7 +985,7 @@ public final class HeapAllocator implements AutoCloseable {
                     + (pool.isScalar() ? " scalar" : "") + " pool (total size: " + formatSize(pool.allocatedSize)
                     + ", #buffers: " + pool.nBuffers + ")");
         }
-        for (BufferBlock b : new ArrayList<>(pool.availableBuffers)) {
+        for (BufferBlock b : pool.availableBuffers.ordered()) {
             releaseBuffer(b, true);
         }
     }
@@ -993,14 +995,14 @@ public final class HeapAllocator implements AutoCloseable {
         if (pool.availableBuffers.isEmpty()) {
             return false;
         }
-        BufferBlock fit = pool.availableBuffers.ceiling(params.searchKey);
+        BufferBlock fit = pool.availableBuffers.ceiling(params.size());
         if (fit != null) {
             releaseBuffer(fit, true);
             return true;
         }
         // no single cached buffer is big enough: release from the largest down until the request's size is freed
         long totalReleased = 0;
-        for (BufferBlock b : new ArrayList<>(pool.availableBuffers.descendingSet())) {
+        for (BufferBlock b : pool.availableBuffers.descending()) {
             if (totalReleased >= params.size()) {
                 break;
             }
@@ -1063,7 +1065,7 @@ public final class HeapAllocator implements AutoCloseable {
             double ageThreshold = totalAge / freeable;
             blockFreed = false;
             // stop below the low watermark: re-allocation or fragmentation could be costly
-            for (BufferBlock b : new ArrayList<>(pool.availableBuffers)) {
+            for (BufferBlock b : pool.availableBuffers.ordered()) {
                 if (reclaimed >= target) {
                     break;
                 }
