@@ -71,6 +71,10 @@ public final class HeapAllocator implements AutoCloseable {
     private final boolean logLines;
     private final AllocatorMetrics metrics;
     private final boolean jfrSink;
+    /** The placement policy; {@link AllocationPolicy#FAITHFUL} is the seed's. */
+    private final AllocationPolicy policy;
+    /** {@code policy == SPLIT}: freed ranges go back into their heaps, requests split the heaps' free ranges. */
+    private final boolean split;
 
     private long maxTotalAllowedSize;
     private double highWatermarkRatio;
@@ -96,6 +100,8 @@ public final class HeapAllocator implements AutoCloseable {
 
     private HeapAllocator(Builder b) {
         this.device = b.device;
+        this.policy = b.policy;
+        this.split = b.policy == AllocationPolicy.SPLIT;
         this.stream = device.stream();
         this.unifiedMemory = device.hasUnifiedMemory();
         this.maxBufferSize = device.maxBufferLength();
@@ -141,7 +147,7 @@ public final class HeapAllocator implements AutoCloseable {
      * sinks from {@code heapscope.sinks} / {@code HEAPSCOPE_SINKS}).
      */
     public static HeapAllocator create(Device device) {
-        return builder(device).config(AllocatorConfig.fromSystem())
+        return builder(device).config(AllocatorConfig.fromSystem()).policy(AllocationPolicy.fromSystem())
                 .sinks(SinkKind.from(System.getProperties(), System.getenv())).build();
     }
 
@@ -581,6 +587,11 @@ public final class HeapAllocator implements AutoCloseable {
         return device;
     }
 
+    /** The placement policy this allocator was built with. */
+    public AllocationPolicy policy() {
+        return policy;
+    }
+
     /** {@code format_size}. */
     public String formatSize(long size) {
         return SizeClasses.formatSize(size);
@@ -764,6 +775,13 @@ public final class HeapAllocator implements AutoCloseable {
         if (heap == null) {
             return false; // makes the caller release pool buffers to free up memory
         }
+        placeBuffer(params, heap);
+        buffersAllocated++;
+        return true;
+    }
+
+    /** Places a new buffer for the request in {@code heap} (taken out of the pool's heap set by the caller). */
+    private void placeBuffer(AllocParams params, HeapBlock heap) {
         BufferPool pool = params.pool;
         Buffer buffer = heap.newBuffer(params.size(), pool.usage);
         // the heap was chosen (or made) to fit, so this cannot fail unless the device breaks its contract
@@ -778,7 +796,24 @@ public final class HeapAllocator implements AutoCloseable {
         allocatedBuffers.put(block.address(), block);
         pool.allocatedSize += params.size();
         pool.nBuffers++;
-        buffersAllocated++;
+    }
+
+    /**
+     * {@link AllocationPolicy#SPLIT}'s reuse: places the request in the cached heap whose largest free range fits it
+     * most tightly (the device splits that range at the lowest offset that fits). Counted as a recycle: no new
+     * device memory.
+     */
+    private boolean placeInCachedHeap(AllocParams params) {
+        BufferPool pool = params.pool;
+        HeapBlock heap = pool.heaps.ceiling(HeapBlock.searchKey(params.size()));
+        if (heap == null) {
+            return false;
+        }
+        pool.heaps.remove(heap);
+        placeBuffer(params, heap);
+        params.recycled = true;
+        params.recycledGcAge = 0;
+        buffersRecycled++;
         return true;
     }
 
@@ -786,6 +821,9 @@ public final class HeapAllocator implements AutoCloseable {
         // watches "implicit" allocations by others on the device, to prevent OOM and system failure
         if (highWatermarkRatio > 0.0 && currentAllocatedSize() + params.size() > maxTotalAllowedSize) {
             return false;
+        }
+        if (split) {
+            return placeInCachedHeap(params);
         }
         BufferPool pool = params.pool;
         // buffer reuse intervals are tracked only on large pools when the low watermark is enabled
@@ -841,6 +879,7 @@ public final class HeapAllocator implements AutoCloseable {
         // memory pressure matters only for large buffers once the low watermark is reached
         params.hasMemoryPressure = !pool.isSmall() && lowWatermarkValue() <= 0;
         params.hasUnifiedMemory = unifiedMemory;
+        params.split = split;
         if (!pool.isSmall() && params.hasMemoryPressure != underMemoryPressure) {
             underMemoryPressure = params.hasMemoryPressure;
             events.memoryPressure(pool, underMemoryPressure, lowWatermarkLimit, currentAllocatedSize());
@@ -851,6 +890,8 @@ public final class HeapAllocator implements AutoCloseable {
             // collect garbage if memory pressure is high and the pool caches enough
             if (params.hasMemoryPressure && allocSize < pool.availableSize) {
                 garbageCollectCachedBuffers(params);
+            } else if (split) {
+                releaseEmptyHeapsOnMiss(params);
             }
             found = allocBuffer(params);
             if (!found) {
@@ -918,6 +959,10 @@ public final class HeapAllocator implements AutoCloseable {
         if (!callbacks.isEmpty()) {
             triggerMemoryCallbacks(b, CallbackEvent.FREED);
         }
+        if (split) {
+            // the range goes back into its heap, coalescing with its free neighbours; the heap stays cached
+            releaseBuffer(b, false);
+        }
     }
 
     /** Returns true if the containing heap was released too. */
@@ -945,12 +990,7 @@ public final class HeapAllocator implements AutoCloseable {
         }
 
         if (removeEmptyHeap && heap.nBuffers == 0) {
-            pool.heapsPendingUpdate.remove(heap);
-            totalAllocatedMemory.decrease(heap.total);
-            pool.heapBytes -= heap.total;
-            int heapRetain = heap.releaseHeap();
-            heapsReleased++;
-            events.heapReleased(heap, heapRetain);
+            releaseHeap(heap);
             return true;
         }
         pool.heaps.add(heap);
@@ -975,7 +1015,56 @@ public final class HeapAllocator implements AutoCloseable {
         return false;
     }
 
+    /** Releases an empty heap that is not in its pool's heap set. */
+    private void releaseHeap(HeapBlock heap) {
+        BufferPool pool = heap.pool;
+        pool.heapsPendingUpdate.remove(heap);
+        totalAllocatedMemory.decrease(heap.total);
+        pool.heapBytes -= heap.total;
+        int heapRetain = heap.releaseHeap();
+        heapsReleased++;
+        events.heapReleased(heap, heapRetain);
+    }
+
+    /** {@link AllocationPolicy#SPLIT}: releases the pool's empty heaps, oldest first; returns how many. */
+    private int releaseEmptyHeaps(BufferPool pool) {
+        List<HeapBlock> empty = new ArrayList<>();
+        for (HeapBlock h : pool.heaps) {
+            if (h.nBuffers == 0) {
+                empty.add(h);
+            }
+        }
+        empty.sort((x, y) -> Long.compare(x.id, y.id));
+        for (HeapBlock h : empty) {
+            pool.heaps.remove(h);
+            releaseHeap(h);
+        }
+        return empty.size();
+    }
+
+    /**
+     * {@link AllocationPolicy#SPLIT}, when no cached heap can take the request: the pool's empty heaps cannot hold it
+     * either, so they are released (oldest first) before a new heap is made. Under memory pressure this is the
+     * policy's garbage collection (its cache is the empty heaps) and is counted as a pass.
+     */
+    private void releaseEmptyHeapsOnMiss(AllocParams params) {
+        BufferPool pool = params.pool;
+        long before = pool.heapBytes;
+        int heaps = releaseEmptyHeaps(pool);
+        if (heaps == 0 || !params.hasMemoryPressure) {
+            return;
+        }
+        long reclaimed = before - pool.heapBytes;
+        long target = Math.max(0, currentAllocatedSize() + reclaimed - lowWatermarkLimit);
+        gcPasses++;
+        gcReclaimedBytes += reclaimed;
+        events.garbageCollected(pool, heaps, reclaimed, target);
+    }
+
     private void releaseBuffers(BufferPool pool) {
+        if (split) {
+            releaseEmptyHeaps(pool);
+        }
         if (pool.availableBuffers.isEmpty()) {
             return;
         }
@@ -1107,6 +1196,7 @@ public final class HeapAllocator implements AutoCloseable {
         private Set<SinkKind> sinks = SinkKind.defaults();
         private OpenTelemetry openTelemetry;
         private String deviceSelectionReason;
+        private AllocationPolicy policy = AllocationPolicy.FAITHFUL;
 
         private Builder(Device device) {
             this.device = Objects.requireNonNull(device, "device");
@@ -1180,6 +1270,12 @@ public final class HeapAllocator implements AutoCloseable {
         /** Why this device was chosen; printed in the first PROFILING line. */
         public Builder deviceSelectionReason(String reason) {
             this.deviceSelectionReason = reason;
+            return this;
+        }
+
+        /** The placement policy (default {@link AllocationPolicy#FAITHFUL}, the seed's). */
+        public Builder policy(AllocationPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -58,7 +58,8 @@ final class HeapBlock {
 
     /** {@code createHeapBlock}: a new heap for the request, or null when the device has no memory for it. */
     static HeapBlock create(AllocParams params, Device device, int usage, long id) {
-        Sizing sizing = sizing(params.size(), params.hasMemoryPressure, params.hasUnifiedMemory);
+        Sizing sizing = params.split ? SplitPolicy.sizing(params.size())
+                : sizing(params.size(), params.hasMemoryPressure, params.hasUnifiedMemory);
         HeapDescriptor d = new HeapDescriptor(sizing.heapSize(),
                 (usage & UsageFlags.SHARED) != 0 ? StorageMode.SHARED : StorageMode.PRIVATE,
                 CpuCacheMode.DEFAULT_CACHE,
