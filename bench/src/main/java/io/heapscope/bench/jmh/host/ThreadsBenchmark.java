@@ -31,7 +31,10 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 8, time = 1)
 @Fork(value = 3, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Dio.netty.allocator.maxCachedBufferCapacity=65536",
-        "-Dio.netty.leakDetection.level=disabled"})
+        "-Dio.netty.leakDetection.level=disabled",
+        // Netty's fastest path on JDK 25: Unsafe and direct-buffer internals open to it
+        "--sun-misc-unsafe-memory-access=allow", "--add-opens=java.base/java.nio=ALL-UNNAMED",
+        "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED", "-Dio.netty.tryReflectionSetAccessible=true"})
 @State(Scope.Benchmark)
 public class ThreadsBenchmark {
     static final int SIZE = 4096;
