@@ -35,6 +35,8 @@ final class BufferBlock {
     long agingTickWhenCached;
     /** Slot in its pool's {@link CachedBufferIndex} while cached, -1 otherwise. */
     int indexSlot = -1;
+    /** The bucket of its pool's {@link CachedBufferIndex} holding it while cached. */
+    CachedBufferIndex.Bucket indexBucket;
     /** Event used to sync CPU and device on a shared buffer; returned on free. */
     DeviceEvent event;
 

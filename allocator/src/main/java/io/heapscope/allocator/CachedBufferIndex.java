@@ -25,7 +25,8 @@ import java.util.TreeMap;
  *   <li>only a request for a size not cached searches the ordered map of sizes ({@link #sizes}, one entry per
  *       distinct size, not per buffer), skipping and dropping buckets that went empty on the way.</li>
  * </ul>
- * A buffer records its slot ({@link BufferBlock#indexSlot}) so membership and removal need no search by value.
+ * A buffer records its bucket and slot ({@link BufferBlock#indexBucket}, {@link BufferBlock#indexSlot}) so
+ * membership and removal need no search at all.
  * Guarded by the allocator lock.
  */
 final class CachedBufferIndex implements Iterable<BufferBlock> {
@@ -109,7 +110,7 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
         if (block.indexSlot < 0) {
             return false;
         }
-        Bucket b = bySize.get(block.size);
+        Bucket b = block.indexBucket;
         int i = block.indexSlot;
         if (b == null || i < b.lo || i >= b.hi || b.blocks[i] != block) {
             throw new IllegalStateException("cached buffer index out of sync for buffer #" + block.id);
@@ -133,6 +134,7 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
             b.lo = b.hi = a.length / 2; // recentre the empty bucket
         }
         block.indexSlot = -1;
+        block.indexBucket = null;
         count--;
         return true;
     }
@@ -208,6 +210,7 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
         }
         a[pos] = block;
         block.indexSlot = pos;
+        block.indexBucket = b;
     }
 
     /** Doubles the bucket's array, recentring its contents; called when it is full (lo == 0, hi == length). */
