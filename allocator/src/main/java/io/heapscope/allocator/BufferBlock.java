@@ -33,9 +33,7 @@ final class BufferBlock {
      * buffer at each large-pool lookup; we derive the same number as (pool tick - this), which costs O(1).
      */
     long agingTickWhenCached;
-    /** Slot in its pool's {@link CachedBufferIndex} while cached, -1 otherwise. */
-    int indexSlot = -1;
-    /** The bucket of its pool's {@link CachedBufferIndex} holding it while cached. */
+    /** The bucket of its pool's {@link CachedBufferIndex} holding it while cached, null otherwise. */
     CachedBufferIndex.Bucket indexBucket;
     /** Event used to sync CPU and device on a shared buffer; returned on free. */
     DeviceEvent event;

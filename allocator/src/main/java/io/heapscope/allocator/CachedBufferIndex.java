@@ -17,16 +17,16 @@ import java.util.TreeMap;
  * <p>Built for the hot path, where a tree pays pointer chasing at every level and a node allocation per insert:
  * <ul>
  *   <li>buffers of one size form a {@link Bucket}: an array sorted by address with room at both ends, so taking the
- *       lowest address and putting back a buffer at either end cost O(1), and any other insert or remove shifts the
- *       shorter side;</li>
+ *       lowest address and putting back a buffer at either end cost O(1); any other insert or remove finds its slot
+ *       by binary search and moves the shorter side with one {@code System.arraycopy} (references only: the
+ *       buffers themselves are not touched);</li>
  *   <li>a bucket is found by its size through an open-addressing hash table ({@link #bySize}): a request for a size
  *       that is cached is answered without any ordered search, which is the common case (the same sizes come
  *       back);</li>
  *   <li>only a request for a size not cached searches the ordered map of sizes ({@link #sizes}, one entry per
  *       distinct size, not per buffer), skipping and dropping buckets that went empty on the way.</li>
  * </ul>
- * A buffer records its bucket and slot ({@link BufferBlock#indexBucket}, {@link BufferBlock#indexSlot}) so
- * membership and removal need no search at all.
+ * A buffer records its bucket ({@link BufferBlock#indexBucket}), so membership and removal need no hash lookup.
  * Guarded by the allocator lock.
  */
 final class CachedBufferIndex implements Iterable<BufferBlock> {
@@ -85,7 +85,7 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
 
     /** Adds a buffer; false if it is already cached. */
     boolean add(BufferBlock block) {
-        if (block.indexSlot >= 0) {
+        if (block.indexBucket != null) {
             return false;
         }
         Bucket b = bySize.get(block.size);
@@ -101,42 +101,58 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
             b.ordered = true;
         }
         insert(b, block);
+        block.indexBucket = b;
         count++;
         return true;
     }
 
     /** Removes a buffer; false if it is not cached. */
     boolean remove(BufferBlock block) {
-        if (block.indexSlot < 0) {
+        Bucket b = block.indexBucket;
+        if (b == null) {
             return false;
         }
-        Bucket b = block.indexBucket;
-        int i = block.indexSlot;
-        if (b == null || i < b.lo || i >= b.hi || b.blocks[i] != block) {
-            throw new IllegalStateException("cached buffer index out of sync for buffer #" + block.id);
-        }
         BufferBlock[] a = b.blocks;
+        int i = b.lo;
+        if (a[i] != block) {
+            i = find(b, block.address);
+            if (i < 0) {
+                throw new IllegalStateException("cached buffer index out of sync for buffer #" + block.id);
+            }
+        }
         if (i - b.lo < b.hi - 1 - i) {
             // shift the lower part up by one
-            for (int j = i; j > b.lo; j--) {
-                a[j] = a[j - 1];
-                a[j].indexSlot = j;
-            }
+            System.arraycopy(a, b.lo, a, b.lo + 1, i - b.lo);
             a[b.lo++] = null;
         } else {
-            for (int j = i; j < b.hi - 1; j++) {
-                a[j] = a[j + 1];
-                a[j].indexSlot = j;
-            }
+            System.arraycopy(a, i + 1, a, i, b.hi - 1 - i);
             a[--b.hi] = null;
         }
         if (b.hi == b.lo) {
             b.lo = b.hi = a.length / 2; // recentre the empty bucket
         }
-        block.indexSlot = -1;
         block.indexBucket = null;
         count--;
         return true;
+    }
+
+    /** The slot of the buffer at {@code address} in the bucket, or -1. */
+    private static int find(Bucket b, long address) {
+        BufferBlock[] a = b.blocks;
+        int l = b.lo;
+        int h = b.hi - 1;
+        while (l <= h) {
+            int m = (l + h) >>> 1;
+            long am = a[m].address;
+            if (am < address) {
+                l = m + 1;
+            } else if (am > address) {
+                h = m - 1;
+            } else {
+                return m;
+            }
+        }
+        return -1;
     }
 
     /** Every cached buffer in (size, address) order, as a new list (safe to release from while walking it). */
@@ -164,8 +180,11 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
     }
 
     private static void insert(Bucket b, BufferBlock block) {
-        BufferBlock[] a = b.blocks;
         long address = block.address;
+        if (b.lo == 0 && b.hi == b.blocks.length) {
+            grow(b);
+        }
+        BufferBlock[] a = b.blocks;
         // where it goes: after every lower address (most frees land at either end)
         int pos;
         if (b.hi == b.lo || a[b.hi - 1].address < address) {
@@ -187,30 +206,16 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
         }
         boolean roomBelow = b.lo > 0;
         boolean roomAbove = b.hi < a.length;
-        if (!roomBelow && !roomAbove) {
-            grow(b);
-            a = b.blocks;
-            pos += b.lo - 0; // grow recentred: lo moved from 0
-            roomBelow = true;
-        }
         if (roomBelow && (!roomAbove || pos - b.lo < b.hi - pos)) {
             // shift the lower part down by one
-            for (int j = b.lo; j < pos; j++) {
-                a[j - 1] = a[j];
-                a[j - 1].indexSlot = j - 1;
-            }
+            System.arraycopy(a, b.lo, a, b.lo - 1, pos - b.lo);
             b.lo--;
             pos--;
         } else {
-            for (int j = b.hi; j > pos; j--) {
-                a[j] = a[j - 1];
-                a[j].indexSlot = j;
-            }
+            System.arraycopy(a, pos, a, pos + 1, b.hi - pos);
             b.hi++;
         }
         a[pos] = block;
-        block.indexSlot = pos;
-        block.indexBucket = b;
     }
 
     /** Doubles the bucket's array, recentring its contents; called when it is full (lo == 0, hi == length). */
@@ -219,9 +224,6 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
         BufferBlock[] a = new BufferBlock[b.blocks.length * 2];
         int lo = (a.length - n) / 2;
         System.arraycopy(b.blocks, b.lo, a, lo, n);
-        for (int i = lo; i < lo + n; i++) {
-            a[i].indexSlot = i;
-        }
         b.blocks = a;
         b.lo = lo;
         b.hi = lo + n;
