@@ -2,13 +2,16 @@ package io.heapscope.allocator;
 
 /** The seed's {@code AllocParams}: one allocation request while it is being served. */
 final class AllocParams {
-    final BufferBlock searchKey;
+    /** The aligned size asked for (the seed's search key: size, null address). */
+    private final long size;
     final BufferPool pool;
     final long requestedSize;
     BufferBlock bufferBlock;
     /** True when the low watermark is exceeded: relieve the pressure before allocating. */
     boolean hasMemoryPressure;
     boolean hasUnifiedMemory = true;
+    /** Heaps are sized by {@link SplitPolicy} ({@link AllocationPolicy#SPLIT}). */
+    boolean split;
     /** Set when the buffer came from the cache; its gc age at that moment. */
     boolean recycled;
     int recycledGcAge;
@@ -16,12 +19,12 @@ final class AllocParams {
     long refusedHeapSize;
 
     AllocParams(long allocSize, long requestedSize, BufferPool pool) {
-        this.searchKey = BufferBlock.searchKey(allocSize);
+        this.size = allocSize;
         this.pool = pool;
         this.requestedSize = requestedSize;
     }
 
     long size() {
-        return searchKey.size;
+        return size;
     }
 }

@@ -40,6 +40,8 @@ final class BufferBlock {
      * buffer at each large-pool lookup; we derive the same number as (pool tick - this), which costs O(1).
      */
     long agingTickWhenCached;
+    /** The bucket of its pool's {@link CachedBufferIndex} holding it while cached, null otherwise. */
+    CachedBufferIndex.Bucket indexBucket;
     /** Event used to sync CPU and device on a shared buffer; returned on free. */
     DeviceEvent event;
 

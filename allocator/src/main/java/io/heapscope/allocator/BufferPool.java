@@ -17,7 +17,7 @@ final class BufferPool {
     /** Heaps ordered by available (not total) size. */
     final TreeSet<HeapBlock> heaps = new TreeSet<>(HeapBlock.BY_AVAILABLE);
     /** Cached buffers, not in use, ordered by (size, address). */
-    final TreeSet<BufferBlock> availableBuffers = new TreeSet<>(BufferBlock.BY_SIZE_THEN_ADDRESS);
+    final CachedBufferIndex availableBuffers = new CachedBufferIndex();
     /** Freed by the user but still retained by device work; returned to the pool once the device lets go. */
     final Set<BufferBlock> buffersPendingFree = new HashSet<>();
     /** Heaps whose available size must be refreshed once device work completes. */

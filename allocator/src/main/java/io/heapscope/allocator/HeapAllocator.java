@@ -71,7 +71,7 @@ public final class HeapAllocator implements AutoCloseable {
     private final CommandStream stream;
     private final boolean unifiedMemory;
     private final long maxBufferSize;
-    private final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock = new AllocatorLock();
     /** Allocated buffers (in use or cached) by device address. */
     private final Map<Long, BufferBlock> allocatedBuffers = new HashMap<>();
     private final EnumMap<PoolKind, BufferPool> pools = new EnumMap<>(PoolKind.class);
@@ -89,6 +89,10 @@ public final class HeapAllocator implements AutoCloseable {
     /** What attached telemetry (metrics, listeners) registered; closed with the allocator or by the cleaner. */
     private final Attachments attachments = new Attachments();
     private final Cleaner.Cleanable cleanable;
+    /** The placement policy; {@link AllocationPolicy#FAITHFUL} is the seed's. */
+    private final AllocationPolicy policy;
+    /** {@code policy == SPLIT}: freed ranges go back into their heaps, requests split the heaps' free ranges. */
+    private final boolean split;
 
     private long maxTotalAllowedSize;
     private double highWatermarkRatio;
@@ -116,6 +120,8 @@ public final class HeapAllocator implements AutoCloseable {
 
     private HeapAllocator(Builder b) {
         this.device = b.device;
+        this.policy = b.policy;
+        this.split = b.policy == AllocationPolicy.SPLIT;
         this.unifiedMemory = device.hasUnifiedMemory();
         double high = b.highWatermarkRatio != null ? b.highWatermarkRatio : DEFAULT_HIGH_WATERMARK_RATIO;
         double defaultLow = unifiedMemory ? DEFAULT_LOW_WATERMARK_RATIO_UNIFIED : DEFAULT_LOW_WATERMARK_RATIO_DISCRETE;
@@ -192,7 +198,7 @@ public final class HeapAllocator implements AutoCloseable {
      * sinks from {@code heapscope.sinks} / {@code HEAPSCOPE_SINKS}).
      */
     public static HeapAllocator create(Device device) {
-        Builder b = builder(device).config(AllocatorConfig.fromSystem());
+        Builder b = builder(device).config(AllocatorConfig.fromSystem()).policy(AllocationPolicy.fromSystem());
         String sinks = System.getProperty("heapscope.sinks", System.getenv("HEAPSCOPE_SINKS"));
         if (sinks != null) {
             b.sinks(sinks);
@@ -274,7 +280,9 @@ public final class HeapAllocator implements AutoCloseable {
         Arena scope;
         lock.lock();
         try {
-            if (!buffer.isCurrent() || allocatedBuffers.get(block.address()) != block) {
+            // a live use of one of this allocator's buffers (its pool is ours; buffers in use are never released, so
+            // this is the address lookup's answer without hashing on the hot path)
+            if (!buffer.isCurrent() || pools.get(block.pool().kind) != block.pool()) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " (use " + block.useCount
                         + ", at 0x" + Long.toHexString(block.address()) + "): this handle was already freed");
             }
@@ -769,6 +777,11 @@ public final class HeapAllocator implements AutoCloseable {
         return device;
     }
 
+    /** The placement policy this allocator was built with. */
+    public AllocationPolicy policy() {
+        return policy;
+    }
+
     /** {@code format_size}. */
     public String formatSize(long size) {
         return SizeClasses.formatSize(size);
@@ -955,8 +968,9 @@ public final class HeapAllocator implements AutoCloseable {
                     if (b.inUse) {
                         out.add(p.kind + ": cached buffer #" + b.id + " is marked in use");
                     }
-                    if (!p.availableBuffers.contains(b)) {
-                        out.add(p.kind + ": cached buffer #" + b.id + " is out of order in the pool");
+                    BufferBlock fit = p.availableBuffers.ceiling(b.size);
+                    if (fit == null || fit.size != b.size) {
+                        out.add(p.kind + ": cached buffer #" + b.id + " is not found by a best-fit lookup of its size");
                     }
                     if (allocatedBuffers.get(b.address()) != b) {
                         out.add(p.kind + ": cached buffer #" + b.id + " is not an allocated buffer");
@@ -1196,6 +1210,13 @@ public final class HeapAllocator implements AutoCloseable {
         if (heap == null) {
             return false; // makes the caller release pool buffers to free up memory
         }
+        placeBuffer(params, heap);
+        buffersAllocated++;
+        return true;
+    }
+
+    /** Places a new buffer for the request in {@code heap} (taken out of the pool's heap set by the caller). */
+    private void placeBuffer(AllocParams params, HeapBlock heap) {
         BufferPool pool = params.pool;
         Buffer buffer = heap.newBuffer(params.size(), pool.usage);
         // the heap was chosen (or made) to fit, so this cannot fail unless the device breaks its contract
@@ -1210,7 +1231,24 @@ public final class HeapAllocator implements AutoCloseable {
         allocatedBuffers.put(block.address(), block);
         pool.allocatedSize += params.size();
         pool.nBuffers++;
-        buffersAllocated++;
+    }
+
+    /**
+     * {@link AllocationPolicy#SPLIT}'s reuse: places the request in the cached heap whose largest free range fits it
+     * most tightly (the device splits that range at the lowest offset that fits). Counted as a recycle: no new
+     * device memory.
+     */
+    private boolean placeInCachedHeap(AllocParams params) {
+        BufferPool pool = params.pool;
+        HeapBlock heap = pool.heaps.ceiling(HeapBlock.searchKey(params.size()));
+        if (heap == null) {
+            return false;
+        }
+        pool.heaps.remove(heap);
+        placeBuffer(params, heap);
+        params.recycled = true;
+        params.recycledGcAge = 0;
+        buffersRecycled++;
         return true;
     }
 
@@ -1219,12 +1257,15 @@ public final class HeapAllocator implements AutoCloseable {
         if (highWatermarkRatio > 0.0 && currentAllocatedSize() + params.size() > maxTotalAllowedSize) {
             return false;
         }
+        if (split) {
+            return placeInCachedHeap(params);
+        }
         BufferPool pool = params.pool;
         // buffer reuse intervals are tracked only on large pools when the low watermark is enabled
         if (lowWatermarkRatio > 0.0 && !pool.isSmall()) {
             pool.agingTick++; // ages every cached buffer of the pool by one, in O(1)
         }
-        BufferBlock candidate = pool.availableBuffers.ceiling(params.searchKey);
+        BufferBlock candidate = pool.availableBuffers.ceiling(params.size());
         if (candidate != null) {
             // keep reusing existing heaps' capacity as long as possible (splitting or releasing oversize buffers
             // if required), and avoid new heap allocations as much as possible
@@ -1285,6 +1326,7 @@ public final class HeapAllocator implements AutoCloseable {
         // memory pressure matters only for large buffers once the low watermark is reached
         params.hasMemoryPressure = !pool.isSmall() && lowWatermarkValue() <= 0;
         params.hasUnifiedMemory = unifiedMemory;
+        params.split = split;
         if (!pool.isSmall() && params.hasMemoryPressure != underMemoryPressure) {
             underMemoryPressure = params.hasMemoryPressure;
             events.memoryPressure(pool, underMemoryPressure, lowWatermarkLimit, currentAllocatedSize());
@@ -1295,6 +1337,8 @@ public final class HeapAllocator implements AutoCloseable {
             // collect garbage if memory pressure is high and the pool caches enough
             if (params.hasMemoryPressure && allocSize < pool.availableSize) {
                 garbageCollectCachedBuffers(params);
+            } else if (split) {
+                releaseEmptyHeapsOnMiss(params);
             }
             found = allocBuffer(params);
             if (!found) {
@@ -1378,6 +1422,9 @@ public final class HeapAllocator implements AutoCloseable {
         if (closed) {
             // a closed allocator caches nothing: the buffer, and its heap once empty, go back to the device
             releaseBuffer(b, true);
+        } else if (split) {
+            // the range goes back into its heap, coalescing with its free neighbours; the heap stays cached
+            releaseBuffer(b, false);
         }
     }
 
@@ -1453,18 +1500,52 @@ public final class HeapAllocator implements AutoCloseable {
         }
     }
 
+    /** {@link AllocationPolicy#SPLIT}: releases the pool's empty heaps, oldest first; returns how many. */
+    private int releaseEmptyHeaps(BufferPool pool) {
+        List<HeapBlock> empty = new ArrayList<>();
+        for (HeapBlock h : pool.heaps) {
+            if (h.nBuffers == 0) {
+                empty.add(h);
+            }
+        }
+        empty.sort((x, y) -> Long.compare(x.id, y.id));
+        for (HeapBlock h : empty) {
+            pool.heaps.remove(h);
+            releaseHeap(h);
+        }
+        return empty.size();
+    }
+
+    /**
+     * {@link AllocationPolicy#SPLIT}, when no cached heap can take the request: the pool's empty heaps cannot hold it
+     * either, so they are released (oldest first) before a new heap is made. Under memory pressure this is the
+     * policy's garbage collection (its cache is the empty heaps) and is counted as a pass.
+     */
+    private void releaseEmptyHeapsOnMiss(AllocParams params) {
+        BufferPool pool = params.pool;
+        long before = pool.heapBytes;
+        int heaps = releaseEmptyHeaps(pool);
+        if (heaps == 0 || !params.hasMemoryPressure) {
+            return;
+        }
+        long reclaimed = before - pool.heapBytes;
+        long target = Math.max(0, currentAllocatedSize() + reclaimed - lowWatermarkLimit);
+        gcPasses++;
+        gcReclaimedBytes += reclaimed;
+        events.garbageCollected(pool, heaps, reclaimed, target);
+    }
+
     /** Releases the heaps left without any buffer (garbage collection keeps emptied split heaps, as the seed does). */
     private void releaseEmptyHeaps() {
         for (BufferPool pool : pools.values()) {
-            for (HeapBlock heap : new ArrayList<>(pool.heaps)) {
-                if (heap.nBuffers == 0) {
-                    releaseHeap(heap);
-                }
-            }
+            releaseEmptyHeaps(pool);
         }
     }
 
     private void releaseBuffers(BufferPool pool) {
+        if (split) {
+            releaseEmptyHeaps(pool);
+        }
         if (pool.availableBuffers.isEmpty()) {
             return;
         }
@@ -1474,7 +1555,7 @@ public final class HeapAllocator implements AutoCloseable {
                     + (pool.isScalar() ? " scalar" : "") + " pool (total size: " + formatSize(pool.allocatedSize)
                     + ", #buffers: " + pool.nBuffers + ")");
         }
-        for (BufferBlock b : new ArrayList<>(pool.availableBuffers)) {
+        for (BufferBlock b : pool.availableBuffers.ordered()) {
             releaseBuffer(b, true);
         }
     }
@@ -1484,14 +1565,14 @@ public final class HeapAllocator implements AutoCloseable {
         if (pool.availableBuffers.isEmpty()) {
             return false;
         }
-        BufferBlock fit = pool.availableBuffers.ceiling(params.searchKey);
+        BufferBlock fit = pool.availableBuffers.ceiling(params.size());
         if (fit != null) {
             releaseBuffer(fit, true);
             return true;
         }
         // no single cached buffer is big enough: release from the largest down until the request's size is freed
         long totalReleased = 0;
-        for (BufferBlock b : new ArrayList<>(pool.availableBuffers.descendingSet())) {
+        for (BufferBlock b : pool.availableBuffers.descending()) {
             if (totalReleased >= params.size()) {
                 break;
             }
@@ -1549,7 +1630,7 @@ public final class HeapAllocator implements AutoCloseable {
             double ageThreshold = totalAge / freeable;
             blockFreed = false;
             // stop below the low watermark: re-allocation or fragmentation could be costly
-            for (BufferBlock b : new ArrayList<>(pool.availableBuffers)) {
+            for (BufferBlock b : pool.availableBuffers.ordered()) {
                 if (reclaimed >= target) {
                     break;
                 }
@@ -1609,6 +1690,7 @@ public final class HeapAllocator implements AutoCloseable {
         private final List<TelemetryProvider> providers = new ArrayList<>();
         private String name;
         private String deviceSelectionReason;
+        private AllocationPolicy policy = AllocationPolicy.FAITHFUL;
 
         private Builder(Device device) {
             this.device = Objects.requireNonNull(device, "device");
@@ -1720,6 +1802,12 @@ public final class HeapAllocator implements AutoCloseable {
         /** Why this device was chosen; printed in the first PROFILING line. */
         public Builder deviceSelectionReason(String reason) {
             this.deviceSelectionReason = reason;
+            return this;
+        }
+
+        /** The placement policy (default {@link AllocationPolicy#FAITHFUL}, the seed's). */
+        public Builder policy(AllocationPolicy policy) {
+            this.policy = Objects.requireNonNull(policy, "policy");
             return this;
         }
 

@@ -14,8 +14,10 @@ import java.util.Comparator;
 /** The seed's {@code HeapBlock}: one device heap owned by a pool. Guarded by the allocator lock. */
 final class HeapBlock {
     /** Pool order: by available (not total) size, then by identity (the seed orders by heap pointer). */
-    static final Comparator<HeapBlock> BY_AVAILABLE =
-            Comparator.comparingLong((HeapBlock h) -> h.available).thenComparingLong(h -> h.id);
+    static final Comparator<HeapBlock> BY_AVAILABLE = (x, y) -> {
+        int c = Long.compare(x.available, y.available);
+        return c != 0 ? c : Long.compare(x.id, y.id);
+    };
 
     Heap heap;
     final long total;
@@ -58,7 +60,8 @@ final class HeapBlock {
 
     /** {@code createHeapBlock}: a new heap for the request, or null when the device has no memory for it. */
     static HeapBlock create(AllocParams params, Device device, int usage, long id) {
-        Sizing sizing = sizing(params.size(), params.hasMemoryPressure, params.hasUnifiedMemory);
+        Sizing sizing = params.split ? SplitPolicy.sizing(params.size())
+                : sizing(params.size(), params.hasMemoryPressure, params.hasUnifiedMemory);
         HeapDescriptor d = new HeapDescriptor(sizing.heapSize(),
                 (usage & UsageFlags.SHARED) != 0 ? StorageMode.SHARED : StorageMode.PRIVATE,
                 CpuCacheMode.DEFAULT_CACHE,

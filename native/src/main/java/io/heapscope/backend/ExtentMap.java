@@ -1,5 +1,6 @@
 package io.heapscope.backend;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -16,8 +17,8 @@ public final class ExtentMap {
     private final TreeMap<Long, Long> freeByOffset = new TreeMap<>();
     /** Multiset of free lengths (length → count), so the largest free extent is O(log n). */
     private final TreeMap<Long, Integer> freeLengths = new TreeMap<>();
-    /** Used extents: offset → length. */
-    private final TreeMap<Long, Long> used = new TreeMap<>();
+    /** Used extents: offset → length (looked up by offset only, so a hash map: no tree walk per release). */
+    private final HashMap<Long, Long> used = new HashMap<>();
 
     public ExtentMap(long capacity) {
         if (capacity <= 0 || capacity % PAGE != 0) {

@@ -21,16 +21,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Threads allocate shared buffers, fill every byte with a pattern of their own, and verify it before freeing: no
- * corruption, no buffer handed to two owners, none lost.
+ * corruption, no buffer handed to two owners, none lost; under both allocation policies.
  */
 class ConcurrencyStressTest {
     private static final int THREADS = 4;
     private static final int OPS = 2500;
 
-    @ParameterizedTest
-    @MethodSource("io.heapscope.allocator.TestDevices#backends")
-    void sharedBuffersAreNeverCorruptedOrDoublyOwned(TestDevices.Backend backend) throws Exception {
-        try (Device d = backend.open(GiB, true); HeapAllocator a = HeapAllocator.builder(d).build()) {
+    static List<Object[]> cases() {
+        List<Object[]> out = new ArrayList<>();
+        for (TestDevices.Backend b : TestDevices.backends()) {
+            for (AllocationPolicy policy : AllocationPolicy.values()) {
+                out.add(new Object[]{b, policy});
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "{0} policy {1}")
+    @MethodSource("cases")
+    void sharedBuffersAreNeverCorruptedOrDoublyOwned(TestDevices.Backend backend, AllocationPolicy policy)
+            throws Exception {
+        try (Device d = backend.open(GiB, true); HeapAllocator a = HeapAllocator.builder(d).policy(policy).build()) {
             Set<Long> owned = ConcurrentHashMap.newKeySet();
             ExecutorService pool = Executors.newFixedThreadPool(THREADS);
             List<Future<Long>> results = new ArrayList<>();

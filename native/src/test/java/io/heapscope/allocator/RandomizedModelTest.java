@@ -22,7 +22,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Thousands of random malloc/free/scalar/emptyCache steps on a small device (so memory pressure, garbage collection
- * and out-of-memory all happen), checking after every step that the allocator's books agree with a simple model.
+ * and out-of-memory all happen), checking after every step that the allocator's books agree with a simple model;
+ * under both allocation policies.
  */
 class RandomizedModelTest {
     private static final int STEPS = 3000;
@@ -30,19 +31,21 @@ class RandomizedModelTest {
     static List<Object[]> cases() {
         List<Object[]> out = new ArrayList<>();
         for (TestDevices.Backend b : TestDevices.backends()) {
-            for (long seed : new long[]{1, 2, 3}) {
-                out.add(new Object[]{b, seed, seed % 2 == 1});
+            for (AllocationPolicy policy : AllocationPolicy.values()) {
+                for (long seed : new long[]{1, 2, 3}) {
+                    out.add(new Object[]{b, seed, seed % 2 == 1, policy});
+                }
             }
         }
         return out;
     }
 
-    @ParameterizedTest(name = "{0} seed {1} unified {2}")
+    @ParameterizedTest(name = "{0} seed {1} unified {2} policy {3}")
     @MethodSource("cases")
-    void booksBalanceAfterEveryStep(TestDevices.Backend backend, long seed, boolean unified) {
+    void booksBalanceAfterEveryStep(TestDevices.Backend backend, long seed, boolean unified, AllocationPolicy policy) {
         Random rnd = new Random(seed);
         try (Device d = backend.open(384 * MiB, unified);
-             HeapAllocator a = HeapAllocator.builder(d).lowWatermarkRatio(unified ? 0.6 : 0.5).build();
+             HeapAllocator a = HeapAllocator.builder(d).lowWatermarkRatio(unified ? 0.6 : 0.5).policy(policy).build();
              Arena arena = Arena.ofConfined()) {
             List<MpsBuffer> held = new ArrayList<>();
             long mallocs = 0;
@@ -93,6 +96,12 @@ class RandomizedModelTest {
                 check(a, d, held, mallocs, frees, ooms, step);
             }
             assertTrue(a.stats().gcPasses() + a.stats().buffersReleased() > 0, "pressure paths were exercised");
+            if (policy == AllocationPolicy.SPLIT) {
+                assertTrue(a.stats().heapsReleased() > 0 && a.stats().gcPasses() > 0,
+                        "empty heaps were released, under pressure too: " + a.stats());
+                assertTrue(a.stats().buffersRecycled() > a.stats().buffersAllocated(),
+                        "most requests were placed in cached heaps: " + a.stats());
+            }
             held.forEach(a::free);
             a.emptyCache();
             assertEquals(0, a.getTotalAllocatedMemory());

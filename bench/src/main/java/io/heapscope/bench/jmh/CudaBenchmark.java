@@ -4,6 +4,7 @@ import io.heapscope.allocator.HeapAllocator;
 import io.heapscope.allocator.MpsBuffer;
 import io.heapscope.backend.Backends;
 import io.heapscope.backend.cuda.CudaDevice;
+import io.heapscope.backend.host.HostDevice;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -21,8 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 import java.util.concurrent.TimeUnit;
 
 /**
- * On a CUDA machine: a cached malloc+free pair through the allocator on the CUDA backend against a raw
- * cuMemAlloc+cuMemFree pair of the same size, side by side in one run.
+ * On a CUDA machine, side by side in one run: a cached malloc+free pair through the allocator on the host backend
+ * (the floor), the same pair on the CUDA backend, and a raw cuMemAlloc+cuMemFree pair of the same size.
+ * {@code scripts/device/run-cuda.sh} writes the JSON result file and prints the ratios with {@code JmhTable}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -36,18 +38,30 @@ public class CudaBenchmark {
 
     private CudaDevice device;
     private HeapAllocator allocator;
+    private HostDevice hostDevice;
+    private HeapAllocator hostAllocator;
 
     @Setup(Level.Trial)
     public void setUp() {
         device = (CudaDevice) Backends.open("cuda").device();
         allocator = HeapAllocator.builder(device).sinks(java.util.Set.of()).build();
         allocator.free(allocator.malloc(size, false));
+        hostDevice = HostDevice.builder().capacity(4L << 30).build();
+        hostAllocator = HeapAllocator.builder(hostDevice).sinks(java.util.Set.of()).build();
+        hostAllocator.free(hostAllocator.malloc(size, false));
     }
 
     @Benchmark
-    public long allocatorPair() {
+    public long cudaAllocatorPair() {
         MpsBuffer b = allocator.malloc(size, false);
         allocator.free(b);
+        return b.address();
+    }
+
+    @Benchmark
+    public long hostAllocatorPair() {
+        MpsBuffer b = hostAllocator.malloc(size, false);
+        hostAllocator.free(b);
         return b.address();
     }
 
@@ -60,5 +74,7 @@ public class CudaBenchmark {
     public void tearDown() {
         allocator.close();
         device.close();
+        hostAllocator.close();
+        hostDevice.close();
     }
 }

@@ -1,5 +1,6 @@
 package io.heapscope.bench.replay;
 
+import io.heapscope.allocator.AllocationPolicy;
 import io.heapscope.allocator.AllocatorConfig;
 import io.heapscope.allocator.HeapAllocator;
 import io.heapscope.backend.Backends;
@@ -49,6 +50,7 @@ public final class ReplayMain {
             Backends.SelectedDevice selected = Backends.open();
             try (var device = selected.device();
                  HeapAllocator allocator = HeapAllocator.builder(device).config(AllocatorConfig.fromSystem())
+                         .policy(AllocationPolicy.fromSystem())
                          .deviceSelectionReason(selected.reason()).build()) {
                 ReplayResult r = TraceReplay.replay(TraceReplay.nameOf(trace), events, allocator,
                         TraceReplay.pytorchSummary(trace));

@@ -19,10 +19,32 @@ import java.util.Map;
  * @param gcReleases         buffers released by garbage collection
  * @param unmatchedFrees     frees of addresses not live in the replay (should be 0)
  * @param pytorch            PyTorch's figures from the .summary.json beside the trace
+ * @param policy             the allocation policy (faithful or split)
+ * @param heapsReleased      heaps released
+ * @param gcPasses           garbage-collection passes
  */
 public record ReplayResult(String trace, String backend, long events, double seconds, long peakReserved,
                            long peakAllocated, long peakTraceLive, long heapsCreated, long newBuffers,
-                           long recycledBuffers, long gcReleases, long unmatchedFrees, Map<String, Object> pytorch) {
+                           long recycledBuffers, long gcReleases, long unmatchedFrees, Map<String, Object> pytorch,
+                           String policy, long heapsReleased, long gcPasses) {
+
+    /** Peak reserved over the peak of live trace bytes: how much memory the allocator holds per byte in use. */
+    public double reservedOverTraceLive() {
+        return peakTraceLive == 0 ? 0 : (double) peakReserved / peakTraceLive;
+    }
+
+    /**
+     * PyTorch's own figure for the same trace: its peak reserved over its peak allocated bytes (the trace's live
+     * bytes as PyTorch rounded them), from the .summary.json; NaN when absent.
+     */
+    public double pytorchReservedOverAllocated() {
+        Object r = pytorch.get("reserved_bytes.all.peak");
+        Object a = pytorch.get("allocated_bytes.all.peak");
+        if (r instanceof Number rn && a instanceof Number an && an.doubleValue() > 0) {
+            return rn.doubleValue() / an.doubleValue();
+        }
+        return Double.NaN;
+    }
 
     public double nsPerEvent() {
         return events == 0 ? 0 : seconds * 1e9 / events;
@@ -32,6 +54,7 @@ public record ReplayResult(String trace, String backend, long events, double sec
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("trace", trace);
         m.put("backend", backend);
+        m.put("policy", policy);
         m.put("events", events);
         m.put("seconds", Math.round(seconds * 1e4) / 1e4);
         m.put("ns_per_event", Math.round(nsPerEvent() * 10) / 10.0);
@@ -42,8 +65,14 @@ public record ReplayResult(String trace, String backend, long events, double sec
         m.put("new_buffers", newBuffers);
         m.put("recycled_buffers", recycledBuffers);
         m.put("gc_releases", gcReleases);
+        m.put("gc_passes", gcPasses);
+        m.put("heaps_released", heapsReleased);
         m.put("unmatched_frees", unmatchedFrees);
-        m.put("reserved_over_trace_live", peakTraceLive == 0 ? 0 : Math.round(1000.0 * peakReserved / peakTraceLive) / 1000.0);
+        m.put("reserved_over_trace_live", Math.round(1000.0 * reservedOverTraceLive()) / 1000.0);
+        double pt = pytorchReservedOverAllocated();
+        if (!Double.isNaN(pt)) {
+            m.put("pytorch_reserved_over_allocated", Math.round(1000.0 * pt) / 1000.0);
+        }
         m.put("pytorch", pytorch);
         return Json.write(m);
     }

@@ -63,7 +63,8 @@ public final class TraceReplay {
         }
         return new ReplayResult(name, allocator.device().backend(), replayed, seconds, stats.reserved().peak(),
                 stats.inUse().peak(), peakTraceLive, stats.heapsAllocated(), stats.buffersAllocated(),
-                stats.buffersRecycled(), stats.gcReleasedBuffers(), unmatched, pytorch);
+                stats.buffersRecycled(), stats.gcReleasedBuffers(), unmatched, pytorch,
+                allocator.policy().name().toLowerCase(java.util.Locale.ROOT), stats.heapsReleased(), stats.gcPasses());
     }
 
     /** PyTorch's figures from {@code NAME.summary.json} beside {@code NAME.trace.csv.gz}; empty if absent. */

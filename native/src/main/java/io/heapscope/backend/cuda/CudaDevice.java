@@ -1,5 +1,6 @@
 package io.heapscope.backend.cuda;
 
+import io.heapscope.backend.DeviceMemoryGauge;
 import io.heapscope.backend.ExtentMap;
 import io.heapscope.backend.Sizes;
 import io.heapscope.device.CommandStream;
@@ -15,6 +16,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -26,8 +28,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * host memory mapped into the device ({@code cuMemHostAlloc(PORTABLE|DEVICEMAP)}), with a CPU pointer and a device
  * pointer. Buffers are offsets inside their heap placed by {@link ExtentMap}. Recommended max working set: the
  * device's total memory ({@code cuMemGetInfo}), or the {@code capacity} setting, which also caps live heaps at twice
- * its value (as the host backend does) so small devices can be simulated. Current allocated size: the bytes of this
- * device's live heaps.
+ * its value (as the host backend does) so small devices can be simulated. Current allocated size: the device's used
+ * memory (total − free from {@code cuMemGetInfo}, so the allocator's watermarks see memory that others allocate too),
+ * kept by a {@link DeviceMemoryGauge}: this device's heaps exactly, the rest refreshed from the driver on every heap
+ * creation and release and at least every {@code refresh} (default 10 ms), never per call; with a simulated
+ * {@code capacity}, the bytes of this device's live heaps only.
  */
 public final class CudaDevice implements Device {
     private final CudaDriver driver;
@@ -39,6 +44,8 @@ public final class CudaDevice implements Device {
     private final boolean unified;
     private final CudaStream stream;
     private final AtomicLong allocated = new AtomicLong();
+    /** Device-wide used bytes without a driver call per query; null with a simulated capacity. */
+    private final DeviceMemoryGauge gauge;
     private final ThreadLocal<Boolean> contextSet = ThreadLocal.withInitial(() -> Boolean.FALSE);
     private volatile boolean closed;
 
@@ -61,10 +68,20 @@ public final class CudaDevice implements Device {
         this.heapLimit = settings.containsKey("capacity") ? 2 * capacity : Long.MAX_VALUE;
         this.unified = Boolean.parseBoolean(settings.getOrDefault("unified", "false").toLowerCase(Locale.ROOT));
         for (String k : settings.keySet()) {
-            if (!java.util.Set.of("device", "capacity", "unified").contains(k)) {
-                throw new IllegalArgumentException("unknown cuda device setting '" + k + "' (known: device, capacity, unified)");
+            if (!java.util.Set.of("device", "capacity", "unified", "refresh").contains(k)) {
+                throw new IllegalArgumentException("unknown cuda device setting '" + k
+                        + "' (known: device, capacity, unified, refresh)");
             }
         }
+        long refreshMillis = Long.parseLong(settings.getOrDefault("refresh",
+                Long.toString(TimeUnit.NANOSECONDS.toMillis(DeviceMemoryGauge.DEFAULT_REFRESH_NANOS))));
+        if (refreshMillis < 1) {
+            throw new IllegalArgumentException("cuda setting refresh must be at least 1 (ms), got " + refreshMillis);
+        }
+        this.gauge = heapLimit != Long.MAX_VALUE ? null : new DeviceMemoryGauge(allocated::get, () -> {
+            long[] info = memInfo();
+            return info[1] - info[0];
+        }, TimeUnit.MILLISECONDS.toNanos(refreshMillis), "heapscope-cuda-meminfo-" + ordinal);
         this.stream = new CudaStream(this);
     }
 
@@ -113,11 +130,21 @@ public final class CudaDevice implements Device {
 
     @Override
     public long currentAllocatedSize() {
-        if (heapLimit != Long.MAX_VALUE) {
+        if (gauge == null) {
             return allocated.get(); // simulated capacity: this device's heaps only
         }
-        long[] info = memInfo();
-        return info[1] - info[0];
+        return gauge.current();
+    }
+
+    /** Driver queries made for {@link #currentAllocatedSize()} so far (0 with a simulated capacity). */
+    public long memInfoQueries() {
+        return gauge == null ? 0 : gauge.driverQueries();
+    }
+
+    private void heapsChanged() {
+        if (gauge != null && !closed) {
+            gauge.refresh();
+        }
     }
 
     /** Bytes of this device's live heaps. */
@@ -155,7 +182,9 @@ public final class CudaDevice implements Device {
                     return null;
                 }
                 driver.check("cuMemAlloc(" + size + ")", rc);
-                return new CudaHeap(this, d.storageMode(), size, p.get(JAVA_LONG, 0), MemorySegment.NULL);
+                CudaHeap heap = new CudaHeap(this, d.storageMode(), size, p.get(JAVA_LONG, 0), MemorySegment.NULL);
+                heapsChanged();
+                return heap;
             }
             MemorySegment hp = a.allocate(ADDRESS);
             int rc = driver.call(driver.cuMemHostAlloc, hp, size,
@@ -168,7 +197,9 @@ public final class CudaDevice implements Device {
             MemorySegment host = hp.get(ADDRESS, 0).reinterpret(size); // scoped per heap by CudaHeap
             MemorySegment dp = a.allocate(JAVA_LONG);
             driver.check("cuMemHostGetDevicePointer", driver.call(driver.cuMemHostGetDevicePointer, dp, host, 0));
-            return new CudaHeap(this, d.storageMode(), size, dp.get(JAVA_LONG, 0), host);
+            CudaHeap heap = new CudaHeap(this, d.storageMode(), size, dp.get(JAVA_LONG, 0), host);
+            heapsChanged();
+            return heap;
         } catch (RuntimeException e) {
             allocated.addAndGet(-size);
             throw e;
@@ -183,6 +214,7 @@ public final class CudaDevice implements Device {
             driver.check("cuMemFreeHost", driver.call(driver.cuMemFreeHost, heap.hostMapping()));
         }
         allocated.addAndGet(-heap.size());
+        heapsChanged();
     }
 
     /**
@@ -212,6 +244,9 @@ public final class CudaDevice implements Device {
     public void close() {
         if (!closed) {
             closed = true;
+            if (gauge != null) {
+                gauge.close();
+            }
             stream.close();
         }
     }
