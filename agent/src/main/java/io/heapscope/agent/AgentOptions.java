@@ -17,16 +17,26 @@ import java.util.TreeSet;
  *
  * <table>
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
- * <tr><td>verbosity</td><td>ALLOCATIONS|RECYCLES|RELEASES</td><td>flags, names or mask</td></tr>
- * <tr><td>hooks</td><td>all</td><td>direct, unsafe, ffm, netty, heapscope (use '+' between names in agent args)</td></tr>
+ * <tr><td>verbosity</td><td>ALLOCATIONS|RECYCLES|RELEASES</td><td>flags (names joined by '+' or '|') or mask</td></tr>
+ * <tr><td>hooks</td><td>all</td><td>direct, unsafe, ffm, mapped, netty, ..., heapscope (use '+' between names in agent args)</td></tr>
  * <tr><td>sinks</td><td>jfr+otel</td><td>jfr, otel, log</td></tr>
  * <tr><td>stacks</td><td>true</td><td>stack traces on allocation events of the recording the agent starts</td></tr>
  * <tr><td>jfr.file</td><td>(none)</td><td>start a recording with Heapscope settings and dump it here at exit</td></tr>
  * </table>
  */
 public record AgentOptions(int verbosity, Set<String> hooks, Set<SinkKind> sinks, boolean stacks, Path jfrFile) {
-    public static final List<String> HOOKS = List.of("direct", "unsafe", "ffm", "netty", "heapscope");
+    /** The hooks found by ServiceLoader, then {@code heapscope} (the allocator's own telemetry, no bytecode). */
+    public static final List<String> HOOKS = hookNames();
     static final String DEFAULT_VERBOSITY = "ALLOCATIONS|RECYCLES|RELEASES";
+
+    private static List<String> hookNames() {
+        List<String> names = new java.util.ArrayList<>();
+        for (io.heapscope.agent.hooks.FrameworkHook h : AgentInstaller.availableHooks()) {
+            names.add(h.name());
+        }
+        names.add("heapscope");
+        return List.copyOf(names);
+    }
 
     public static AgentOptions parse(String agentArgs) {
         return parse(agentArgs, System.getProperties(), System.getenv());
@@ -48,7 +58,9 @@ public record AgentOptions(int verbosity, Set<String> hooks, Set<SinkKind> sinks
                 args.put(key, kv.substring(eq + 1).strip());
             }
         }
-        int verbosity = DebugVerbosity.parse(lookup("verbosity", args, props, env, DEFAULT_VERBOSITY));
+        String v = lookup("verbosity", args, props, env, DEFAULT_VERBOSITY);
+        // inside agent arguments ',' separates options, so flag lists use '+' (a leading '+' is a number's sign)
+        int verbosity = DebugVerbosity.parse(v.strip().startsWith("+") ? v : v.replace('+', '|'));
         Set<String> hooks = new TreeSet<>();
         for (String h : lookup("hooks", args, props, env, "all").split("[+|;]")) {
             String name = h.strip().toLowerCase(Locale.ROOT);
