@@ -27,6 +27,7 @@ import java.nio.file.StandardOpenOption;
 public final class MappedWorkload {
     public static final long BUFFER_SIZE = 40_961;
     public static final long SEGMENT_SIZE = 12_289;
+    public static final int MARKER = 7_777;
 
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
@@ -61,6 +62,7 @@ public final class MappedWorkload {
                 sum += r.numDocs();
                 BufferPoolMXBean p = pool();
                 System.out.println("mapped " + p.getCount() + " " + p.getTotalCapacity());
+                sum += java.nio.ByteBuffer.allocateDirect(MARKER).capacity(); // when the pool was read, in the recording
             }
         }
         System.out.println("done " + sum);
