@@ -96,7 +96,14 @@ final class AgentInstaller {
         return note.append(note.isEmpty() ? "" : "; ").append("verbosity ").append(options.verbosity()).toString();
     }
 
+    private static void debug(String what, long since) {
+        if (Boolean.getBoolean("heapscope.agent.debug")) {
+            System.err.printf(Locale.ROOT, "heapscope agent: %s in %.1f ms%n", what, (System.nanoTime() - since) / 1e6);
+        }
+    }
+
     private static void start(AgentOptions options, Instrumentation inst) throws Exception {
+        long t0 = System.nanoTime();
         List<AgentSink> sinks = new ArrayList<>();
         if (options.sinks().contains(SinkKind.JFR)) {
             sinks.add(new JfrAgentSink());
@@ -107,35 +114,62 @@ final class AgentInstaller {
         if (options.sinks().contains(SinkKind.LOG)) {
             sinks.add(new LogAgentSink(System.err));
         }
+        debug("sinks built", t0);
+        long t1 = System.nanoTime();
         Recording r = options.jfrFile() != null ? startRecording(options) : null;
+        debug("recording started", t1);
         FrameworkEvents e = new FrameworkEvents(options.verbosity(), sinks,
                 options.hooks().contains("ffm") ? closeActionMethod(inst) : null);
         HeapscopeDispatch.install(e);
         HeapscopeDispatch.activate(true);
         events = e;
         recording = r;
+        long t2 = System.nanoTime();
         installHooks(options, inst);
+        debug("hooks installed", t2);
     }
 
     /** Transforms the hooked classes (retransforming those already loaded). */
     private static void installHooks(AgentOptions options, Instrumentation inst) {
         hooksInstalled = true;
-        AgentBuilder builder = new AgentBuilder.Default()
+        List<FrameworkHook> selected = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        for (FrameworkHook h : availableHooks()) {
+            if (options.hooks().contains(h.name())) {
+                selected.add(h);
+                prefixes.addAll(h.classPrefixes());
+            }
+        }
+        if (options.hooks().contains("heapscope")) {
+            new HeapscopeAllocatorHook(options.verbosity(), allocatorSinks(options)).install(null);
+        }
+        if (selected.isEmpty()) {
+            return; // no bytecode: Byte Buddy is not even loaded
+        }
+        AgentBuilder builder = new AgentBuilder.Default(new net.bytebuddy.ByteBuddy()
+                .with(net.bytebuddy.dynamic.scaffold.TypeValidation.DISABLED))
                 .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
                 .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
                 .with(new ErrorCounter())
                 .ignore(nameStartsWith("net.bytebuddy.").or(nameStartsWith("io.heapscope.")));
-        for (FrameworkHook h : availableHooks()) {
-            if (options.hooks().contains(h.name())) {
-                builder = h.install(builder);
+        for (FrameworkHook h : selected) {
+            builder = h.install(builder); // may load classes it needs retransformed
+        }
+        // retransform only the loaded classes a hook may change (matching every loaded class costs startup)
+        java.util.Set<Class<?>> loaded = new java.util.HashSet<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            String name = c.getName();
+            for (String p : prefixes) {
+                if (name.startsWith(p) && inst.isModifiableClass(c)) {
+                    loaded.add(c);
+                    break;
+                }
             }
         }
-        if (options.hooks().contains("heapscope")) {
-            builder = new HeapscopeAllocatorHook(options.verbosity(), allocatorSinks(options)).install(builder);
-        }
-        builder.installOn(inst);
+        builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                .with(new AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Explicit(loaded))
+                .installOn(inst);
     }
 
     /** The allocator's own sinks, for {@link HeapscopeAllocatorHook} (it reports through the allocator's telemetry). */

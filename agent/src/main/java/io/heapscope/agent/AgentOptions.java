@@ -24,18 +24,55 @@ import java.util.TreeSet;
  * <tr><td>jfr.file</td><td>(none)</td><td>start a recording with Heapscope settings and dump it here at exit</td></tr>
  * </table>
  */
-public record AgentOptions(int verbosity, Set<String> hooks, Set<SinkKind> sinks, boolean stacks, Path jfrFile) {
+public record AgentOptions(int verbosity, String hooksSpec, Set<SinkKind> sinks, boolean stacks, Path jfrFile) {
     /** The hooks found by ServiceLoader, then {@code heapscope} (the allocator's own telemetry, no bytecode). */
-    public static final List<String> HOOKS = hookNames();
+    public static List<String> hookNames() {
+        return Known.HOOKS;
+    }
+
+    /** Loaded on first use only: an agent with every flag off never runs the ServiceLoader. */
+    private static final class Known {
+        static final List<String> HOOKS = findHooks();
+    }
+
+    /** The selected hooks ({@code all} resolved through the ServiceLoader). */
+    public Set<String> hooks() {
+        return hookSet(hooksSpec);
+    }
     static final String DEFAULT_VERBOSITY = "ALLOCATIONS|RECYCLES|RELEASES";
 
-    private static List<String> hookNames() {
+    private static List<String> findHooks() {
         List<String> names = new java.util.ArrayList<>();
         for (io.heapscope.agent.hooks.FrameworkHook h : AgentInstaller.availableHooks()) {
             names.add(h.name());
         }
         names.add("heapscope");
         return List.copyOf(names);
+    }
+
+    /**
+     * Only the verbosity, looked up as {@link #parse} does, loading nothing else (no hook is looked up: hook classes
+     * must not load before the agent has put its dispatcher into the bootstrap loader).
+     */
+    static int verbosityOf(String agentArgs) {
+        String v = null;
+        if (agentArgs != null) {
+            for (String kv : agentArgs.split(",")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0 && kv.substring(0, eq).strip().equals("verbosity")) {
+                    v = kv.substring(eq + 1).strip();
+                }
+            }
+        }
+        if (v == null) {
+            v = lookup("verbosity", Map.of(), System.getProperties(), System.getenv(), DEFAULT_VERBOSITY);
+        }
+        return parseVerbosity(v);
+    }
+
+    private static int parseVerbosity(String v) {
+        // inside agent arguments ',' separates options, so flag lists use '+' (a leading '+' is a number's sign)
+        return DebugVerbosity.parse(v.strip().startsWith("+") ? v : v.replace('+', '|'));
     }
 
     public static AgentOptions parse(String agentArgs) {
@@ -59,21 +96,10 @@ public record AgentOptions(int verbosity, Set<String> hooks, Set<SinkKind> sinks
             }
         }
         String v = lookup("verbosity", args, props, env, DEFAULT_VERBOSITY);
-        // inside agent arguments ',' separates options, so flag lists use '+' (a leading '+' is a number's sign)
-        int verbosity = DebugVerbosity.parse(v.strip().startsWith("+") ? v : v.replace('+', '|'));
-        Set<String> hooks = new TreeSet<>();
-        for (String h : lookup("hooks", args, props, env, "all").split("[+|;]")) {
-            String name = h.strip().toLowerCase(Locale.ROOT);
-            if (name.equals("all")) {
-                hooks.addAll(HOOKS);
-            } else if (name.equals("none") || name.isEmpty()) {
-                continue;
-            } else if (HOOKS.contains(name)) {
-                hooks.add(name);
-            } else {
-                throw new IllegalArgumentException("unknown hook '" + h + "' (known: " + String.join(", ", HOOKS)
-                        + ", all, none)");
-            }
+        int verbosity = parseVerbosity(v);
+        String hooksSpec = lookup("hooks", args, props, env, "all");
+        if (!hooksSpec.strip().equalsIgnoreCase("all")) {
+            hookSet(hooksSpec); // validates the names now (the default, all, needs no look-up)
         }
         Set<SinkKind> sinks = SinkKind.parse(lookup("sinks", args, props, env, "jfr+otel").replace('+', ','));
         String stacks = lookup("stacks", args, props, env, "true");
@@ -81,7 +107,25 @@ public record AgentOptions(int verbosity, Set<String> hooks, Set<SinkKind> sinks
             throw new IllegalArgumentException("stacks='" + stacks + "' must be true or false");
         }
         String file = lookup("jfr.file", args, props, env, null);
-        return new AgentOptions(verbosity, hooks, sinks, Boolean.parseBoolean(stacks), file == null ? null : Path.of(file));
+        return new AgentOptions(verbosity, hooksSpec, sinks, Boolean.parseBoolean(stacks), file == null ? null : Path.of(file));
+    }
+
+    private static Set<String> hookSet(String spec) {
+        Set<String> hooks = new TreeSet<>();
+        for (String h : spec.split("[+|;]")) {
+            String name = h.strip().toLowerCase(Locale.ROOT);
+            if (name.equals("all")) {
+                hooks.addAll(hookNames());
+            } else if (name.equals("none") || name.isEmpty()) {
+                continue;
+            } else if (hookNames().contains(name)) {
+                hooks.add(name);
+            } else {
+                throw new IllegalArgumentException("unknown hook '" + h + "' (known: " + String.join(", ", hookNames())
+                        + ", all, none)");
+            }
+        }
+        return hooks;
     }
 
     private static String lookup(String key, Map<String, String> args, java.util.Properties props,

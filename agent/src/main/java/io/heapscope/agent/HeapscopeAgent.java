@@ -49,6 +49,11 @@ public final class HeapscopeAgent {
             String safe = "bytebuddy.safe";
             System.setProperty("net." + safe, "true");
             System.setProperty(String.join(".", "io", "heapscope", "agent", "shaded", safe), "true");
+            if (!bootstrapped && AgentOptions.verbosityOf(args) == 0) {
+                // every flag off and nothing installed yet: load nothing more (an attach that sets flags does it)
+                System.setProperty(STATUS_PROPERTY, "ok: every flag is off: nothing installed until an attach turns flags on");
+                return null;
+            }
             if (!bootstrapped) {
                 injectBootstrapClasses(inst);
                 bootstrapped = true;

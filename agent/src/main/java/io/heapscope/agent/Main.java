@@ -78,7 +78,7 @@ public final class Main {
                   java -jar heapscope-agent.jar report <file.jfr> [--json]
                 options: verbosity=ALLOCATIONS+RECYCLES+RELEASES (names or mask), hooks=direct+netty+...|all|none
                          (hooks: %s),
-                         sinks=jfr+otel+log, stacks=true|false, jfr.file=<path> (recording dumped at exit)""".formatted(String.join(", ", AgentOptions.HOOKS)));
+                         sinks=jfr+otel+log, stacks=true|false, jfr.file=<path> (recording dumped at exit)""".formatted(String.join(", ", AgentOptions.hookNames())));
     }
 
     private static void fail(String message) {

@@ -137,12 +137,14 @@ class AgentIT {
     @Test
     void flagsOffMeansNoBytecodeNoRecordingNoEvents() throws Exception {
         Path jfr = dir.resolve("silent.jfr");
-        Child.Run r = run(List.of("-Dheapscope.agent.debug=true",
+        Child.Run r = run(List.of("-Dheapscope.agent.debug=true", "-verbose:class",
                         "-javaagent:" + AGENT + "=verbosity=0,sinks=jfr,jfr.file=" + jfr), "",
                 DirectBufferWorkload.class.getName());
         assertEquals(0, r.exit(), r.out());
         assertFalse(r.out().contains("hooked "), "no class transformed: " + r.out());
         assertFalse(Files.exists(jfr), "no recording started while every flag is off");
+        assertFalse(r.out().contains("shaded.bytebuddy"), "Byte Buddy is not even loaded");
+        assertFalse(r.out().contains("io.heapscope.agent.AgentInstaller"), "nor the installer");
     }
 
     @Test

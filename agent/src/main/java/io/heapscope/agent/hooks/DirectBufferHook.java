@@ -27,6 +27,11 @@ public final class DirectBufferHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("java.nio.DirectByteBuffer");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         try {
             // load it now so it is retransformed with the buffer class at install: when it is first loaded later,

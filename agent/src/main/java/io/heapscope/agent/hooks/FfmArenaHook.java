@@ -27,6 +27,11 @@ public final class FfmArenaHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("jdk.internal.foreign.SegmentFactories");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         try {
             Class.forName("jdk.internal.foreign.SegmentFactories", false, null);

@@ -18,6 +18,12 @@ public interface FrameworkHook {
         return "";
     }
 
+    /**
+     * Prefixes of the names of the classes this hook transforms: at install, only loaded classes with these prefixes
+     * are retransformed (looking at every loaded class would cost the host's startup).
+     */
+    java.util.List<String> classPrefixes();
+
     /** Adds this hook's transformations. */
     AgentBuilder install(AgentBuilder builder);
 }

@@ -29,6 +29,11 @@ public final class HeapscopeAllocatorHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of(); // no bytecode
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         listener = this::attach;
         AllocatorRegistry.addListener(listener);

@@ -29,6 +29,11 @@ public final class MappedFileHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("sun.nio.ch.FileChannelImpl");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         try {
             Class.forName("sun.nio.ch.FileChannelImpl$Unmapper", false, null);

@@ -45,6 +45,11 @@ public final class NettyHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("io.netty.buffer.");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder
                 // pooled

@@ -28,6 +28,11 @@ public final class UnsafeHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("sun.misc.Unsafe");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         try {
             Class.forName("sun.misc.Unsafe", false, null);
