@@ -124,6 +124,45 @@ class FrameworksIT {
         }
     }
 
+    /** JavaCPP: the agent's live javacpp memory and count equal JavaCPP's own {@code Pointer.totalBytes/totalCount}. */
+    @Test
+    void javacppCountsEqualJavacppsOwn() throws Exception {
+        Path jfr = dir.resolve("javacpp.jfr");
+        Child.Run r = run(List.of("-Dorg.bytedeco.javacpp.cachedir=" + dir.resolve("javacpp-cache"),
+                        "-javaagent:" + AGENT + "=sinks=jfr,jfr.file=" + jfr), Child.jars("javacpp"),
+                BindingsWorkload.class.getName(), "javacpp");
+        assertEquals(0, r.exit(), r.out());
+        List<RecordedEvent> alloc = allocations(jfr, "javacpp");
+        List<RecordedEvent> freed = frees(jfr, "javacpp");
+        assertEquals(Long.parseLong(r.line("totalBytes")), bytes(alloc) - bytes(freed), "live bytes = Pointer.totalBytes()");
+        assertEquals(Long.parseLong(r.line("totalCount")), alloc.size() - freed.size(), "live count = Pointer.totalCount()");
+        assertTrue(alloc.size() >= 111, "every pointer: " + alloc.size());
+        assertEquals(1, alloc.stream().filter(e -> e.getLong("size") == 1050).count(), "new BytePointer(1050)");
+        assertEquals(1, freed.stream().filter(e -> e.getLong("size") == 64 * 8).count(), "the deallocated DoublePointer(64)");
+        String top = alloc.getFirst().getStackTrace().getFrames().getFirst().getMethod().getType().getName();
+        assertTrue(top.startsWith("org.bytedeco.javacpp.Pointer"), "first frame is the hooked JavaCPP method: " + top);
+    }
+
+    /** LWJGL MemoryUtil in every form: allocations and live memory equal what the workload requested and kept. */
+    @Test
+    void lwjglMemoryUtilIsCountedExactly() throws Exception {
+        Path jfr = dir.resolve("lwjgl.jfr");
+        Child.Run r = run(List.of("-Dorg.lwjgl.system.SharedLibraryExtractPath=" + dir.resolve("lwjgl-natives"),
+                        "-javaagent:" + AGENT + "=sinks=jfr,jfr.file=" + jfr), Child.jars("lwjgl"),
+                BindingsWorkload.class.getName(), "lwjgl");
+        assertEquals(0, r.exit(), r.out());
+        String[] allocated = r.line("allocated").split(" ");
+        String[] live = r.line("live").split(" ");
+        List<RecordedEvent> alloc = allocations(jfr, "lwjgl");
+        List<RecordedEvent> freed = frees(jfr, "lwjgl");
+        assertEquals(Long.parseLong(allocated[0]), alloc.size(), "one event per allocation, nested calls once");
+        assertEquals(Long.parseLong(allocated[1]), bytes(alloc));
+        assertEquals(Long.parseLong(live[0]), alloc.size() - freed.size());
+        assertEquals(Long.parseLong(live[1]), bytes(alloc) - bytes(freed), "frees sized from the address map");
+        assertTrue(alloc.stream().allMatch(e -> e.getLong("address") != 0));
+        assertTrue(allocations(jfr, "unsafe").stream().noneMatch(e -> e.getLong("size") == 4444), "not counted twice");
+    }
+
     /** A million live Unsafe blocks under -Xmx48m: the agent's address map lives off-heap; every free is matched. */
     @Test
     void aMillionLiveUnsafeBlocksInASmallHeap() throws Exception {

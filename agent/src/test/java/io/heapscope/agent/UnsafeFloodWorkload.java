@@ -1,6 +1,5 @@
 package io.heapscope.agent;
 
-import java.lang.reflect.Field;
 
 /**
  * Child-JVM workload for a small heap: {@value #LIVE} live {@code Unsafe} blocks at once, then all freed. The agent's
@@ -10,10 +9,8 @@ public final class UnsafeFloodWorkload {
     public static final int LIVE = 1_000_000;
     public static final long SIZE = 24;
 
-    public static void main(String[] args) throws Exception {
-        Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        sun.misc.Unsafe u = (sun.misc.Unsafe) f.get(null);
+    public static void main(String[] args) throws Throwable {
+        UnsafeAccess u = new UnsafeAccess();
         long start = System.nanoTime();
         long[] blocks = new long[LIVE];
         for (int i = 0; i < LIVE; i++) {
