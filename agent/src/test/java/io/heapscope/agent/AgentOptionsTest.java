@@ -31,7 +31,8 @@ class AgentOptionsTest {
     void defaults() {
         AgentOptions o = AgentOptions.parse("", new Properties(), Map.of());
         assertEquals(14, o.verbosity());
-        assertEquals(Set.of("direct", "unsafe", "ffm", "mapped", "netty", "heapscope"), o.hooks());
+        assertEquals(Set.of("direct", "unsafe", "ffm", "mapped", "netty", "javacpp", "lwjgl", "heapscope"), o.hooks(),
+                "every hook the ServiceLoader finds, and the allocator's");
         assertEquals(Set.of(SinkKind.JFR, SinkKind.OTEL), o.sinks());
     }
 

@@ -25,7 +25,7 @@ import java.util.List;
  * <tr><td>{@value #FREE}</td><td>framework, mechanism, size, address</td></tr>
  * <tr><td>{@value #MAPPING}</td><td>file, size, address (stack trace)</td></tr>
  * <tr><td>{@value #UNMAPPING}</td><td>file, size, address</td></tr>
- * <tr><td>{@value #POOLED_ALLOCATION}</td><td>framework, size, newChunk (stack trace)</td></tr>
+ * <tr><td>{@value #POOLED_ALLOCATION}</td><td>framework, size, newChunk</td></tr>
  * <tr><td>{@value #POOLED_FREE}</td><td>framework, size</td></tr>
  * <tr><td>{@value #CHUNK_REUSE}</td><td>framework, size</td></tr>
  * </table>
@@ -44,8 +44,12 @@ public final class JfrAgentSink implements AgentSink {
     public static final String CHUNK_REUSE = "heapscope.PoolChunkReuse";
     public static final List<String> NAMES = List.of(ALLOCATION, FREE, MAPPING, UNMAPPING, POOLED_ALLOCATION,
             POOLED_FREE, CHUNK_REUSE);
-    /** Events whose stack trace is recorded (the others record none, to keep frees cheap). */
-    public static final List<String> WITH_STACKS = List.of(ALLOCATION, MAPPING, POOLED_ALLOCATION);
+    /**
+     * Events whose stack trace is recorded by default: memory obtained from the system. The others record none (frees;
+     * pooled buffers, whose recycling is a hot path of its own: a stack trace costs microseconds, enable it with
+     * {@code heapscope.PooledBufferAllocation#stackTrace=true} to find where pooled buffers are taken).
+     */
+    public static final List<String> WITH_STACKS = List.of(ALLOCATION, MAPPING);
 
     /** The agent classes on the path from a hook to {@code commit()}: cut from the top of every stack. */
     private static final String[] AGENT_FRAMES = {
@@ -69,7 +73,7 @@ public final class JfrAgentSink implements AgentSink {
             text("file", "File", "The mapped file (empty if the mapping was made before the agent looked)"),
             bytes("size"), address());
     private final EventFactory pooledAllocation = factory(POOLED_ALLOCATION, "Pooled Buffer Allocation",
-            "A buffer carved out of a pool's memory", true,
+            "A buffer carved out of a pool's memory", false,
             text("framework", "Framework", "The pooling framework"), bytes("size"),
             new ValueDescriptor(boolean.class, "newChunk", List.of(new AnnotationElement(Label.class, "New Chunk"),
                     new AnnotationElement(Description.class, "The pool allocated a chunk for this buffer"))));
