@@ -1,22 +1,20 @@
 package io.heapscope.agent;
 
 import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import io.heapscope.agent.hooks.DirectBufferHook;
-import io.heapscope.agent.hooks.FfmArenaHook;
-import io.heapscope.agent.hooks.NettyHook;
-import io.heapscope.agent.hooks.UnsafeHook;
+import io.heapscope.agent.events.AgentSink;
+import io.heapscope.agent.events.JfrAgentSink;
+import io.heapscope.agent.events.LogAgentSink;
+import io.heapscope.agent.events.OtelAgentSink;
 import io.heapscope.agent.hooks.FrameworkHook;
 import io.heapscope.agent.hooks.HeapscopeAllocatorHook;
-import io.heapscope.allocator.SeedLogSink;
-import io.heapscope.telemetry.MemoryEventRouter;
-import io.heapscope.telemetry.MemoryEventSink;
+import io.heapscope.agent.otel.AgentOpenTelemetry;
+import io.heapscope.agent.otel.FrameworkMetrics;
+import io.heapscope.allocator.AllocatorRegistry;
+import io.heapscope.allocator.event.TelemetryProvider;
 import io.heapscope.telemetry.SinkKind;
-import io.heapscope.telemetry.jfr.JfrMemoryEventSink;
-import io.heapscope.telemetry.jfr.JfrPoolStatistics;
-import io.heapscope.telemetry.otel.OtelSpanSink;
-import io.opentelemetry.api.GlobalOpenTelemetry;
-import io.opentelemetry.api.OpenTelemetry;
-import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
+import io.heapscope.telemetry.jfr.JfrTelemetry;
+import io.heapscope.telemetry.log.LogTelemetry;
+import io.heapscope.telemetry.otel.OtelTelemetry;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import net.bytebuddy.agent.builder.AgentBuilder;
@@ -28,85 +26,183 @@ import java.io.InputStreamReader;
 import java.io.Reader;
 import java.lang.instrument.Instrumentation;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
-/** Builds the agent's telemetry and installs the selected hooks. A second attach only updates the verbosity. */
+/**
+ * Installs the hooks found by {@link ServiceLoader} and builds the agent's sinks. Nothing is built while every flag
+ * is off (no sinks, no recording, no bytecode): an agent started with {@code verbosity=0} costs only its own loading;
+ * a later attach that turns flags on does the rest. A second attach updates the verbosity, and starts the
+ * {@code jfr.file} recording it names if none is running.
+ */
 final class AgentInstaller {
-    private static MemoryEventRouter router;
     static final AtomicLong TRANSFORM_ERRORS = new AtomicLong();
+
+    private static FrameworkEvents events;
+    private static boolean hooksInstalled;
+    private static Recording recording;
 
     private AgentInstaller() {
     }
 
-    /** Set once the bytecode hooks are in; they go in only when some flag is on (SILENT then costs nothing). */
-    private static boolean hooksInstalled;
-    private static List<FrameworkHook> pendingHooks = List.of();
-
-    static synchronized void install(String args, Instrumentation inst) throws Exception {
-        AgentOptions options = AgentOptions.parse(args);
-        if (router != null) {
-            router.setVerbosity(options.verbosity()); // attached before: no second set of hooks
-            HeapscopeDispatch.activate(options.verbosity() != 0);
-            if (options.verbosity() != 0 && !hooksInstalled) {
-                installHooks(pendingHooks, inst);
-            }
-            return;
-        }
-        router = new MemoryEventRouter(options.verbosity());
-        List<MemoryEventSink> sinks = sinks(options);
-        sinks.forEach(router::addSink);
-        if (options.jfrFile() != null) {
-            startRecording(options);
-        }
-        HeapscopeDispatch.install(new FrameworkEvents(router,
-                options.hooks().contains("ffm") ? closeActionMethod(inst) : null));
-        HeapscopeDispatch.activate(options.verbosity() != 0);
-
+    /** Every hook on the agent's class path, in service-file order. */
+    static List<FrameworkHook> availableHooks() {
         List<FrameworkHook> hooks = new ArrayList<>();
-        if (options.hooks().contains("direct")) {
-            hooks.add(new DirectBufferHook());
-        }
-        if (options.hooks().contains("unsafe")) {
-            hooks.add(new UnsafeHook());
-        }
-        if (options.hooks().contains("ffm")) {
-            hooks.add(new FfmArenaHook());
-        }
-        if (options.hooks().contains("netty")) {
-            hooks.add(new NettyHook());
-        }
-        if (options.hooks().contains("heapscope")) {
-            hooks.add(new HeapscopeAllocatorHook(options.verbosity(), sinks));
-        }
-        pendingHooks = hooks;
-        if (options.verbosity() != 0) {
-            installHooks(hooks, inst);
-        }
+        ServiceLoader.load(FrameworkHook.class, AgentInstaller.class.getClassLoader()).forEach(hooks::add);
+        return hooks;
     }
 
     /**
-     * Transforms the hooked classes. Deferred while every flag is off, so an agent attached SILENT changes no
-     * bytecode at all; a later attach that sets flags installs the hooks then (retransforming loaded classes).
+     * Applies the options. Returns a note for the caller of an attach (empty when there is nothing to say).
+     *
+     * @throws Exception when the options cannot be applied; nothing was changed then
      */
-    private static void installHooks(List<FrameworkHook> hooks, Instrumentation inst) {
+    static synchronized String install(String args, Instrumentation inst) throws Exception {
+        AgentOptions options = AgentOptions.parse(args);
+        StringBuilder note = new StringBuilder();
+        boolean on = options.verbosity() != 0;
+        if (events == null) {
+            if (!on && !(options.sinks().contains(SinkKind.OTEL) && AgentOpenTelemetry.metricsExporterConfigured())) {
+                return "every flag is off: nothing installed until an attach turns flags on";
+            }
+            // flags off but a metrics exporter configured: hooks count per-framework metrics, emit no events
+            start(options, inst);
+            return "hooks " + String.join("+", options.hooks()) + (recording != null ? ", recording to "
+                    + recording.getDestination() : "");
+        }
+        events.setVerbosity(options.verbosity());
+        HeapscopeDispatch.activate(on);
+        if (on && !hooksInstalled) {
+            installHooks(options, inst);
+        }
+        if (options.jfrFile() != null) {
+            if (recording == null) {
+                recording = startRecording(options);
+                note.append("recording to ").append(recording.getDestination());
+            } else if (!options.jfrFile().toAbsolutePath().equals(recording.getDestination().toAbsolutePath())) {
+                throw new IllegalStateException("a recording to " + recording.getDestination()
+                        + " is already running; not starting another to " + options.jfrFile());
+            }
+        }
+        return note.append(note.isEmpty() ? "" : "; ").append("verbosity ").append(options.verbosity()).toString();
+    }
+
+    private static void debug(String what, long since) {
+        if (Boolean.getBoolean("heapscope.agent.debug")) {
+            System.err.printf(Locale.ROOT, "heapscope agent: %s in %.1f ms%n", what, (System.nanoTime() - since) / 1e6);
+        }
+    }
+
+    private static void start(AgentOptions options, Instrumentation inst) throws Exception {
+        long t0 = System.nanoTime();
+        List<AgentSink> sinks = new ArrayList<>();
+        if (options.sinks().contains(SinkKind.JFR)) {
+            sinks.add(new JfrAgentSink());
+        }
+        if (options.sinks().contains(SinkKind.OTEL)) {
+            sinks.add(new OtelAgentSink(AgentOpenTelemetry::current));
+            startOpenTelemetry(options);
+        }
+        if (options.sinks().contains(SinkKind.LOG)) {
+            sinks.add(new LogAgentSink(System.err));
+        }
+        debug("sinks built", t0);
+        long t1 = System.nanoTime();
+        Recording r = options.jfrFile() != null ? startRecording(options) : null;
+        debug("recording started", t1);
+        FrameworkEvents e = new FrameworkEvents(options.verbosity(), sinks,
+                options.hooks().contains("ffm") ? closeActionMethod(inst) : null);
+        HeapscopeDispatch.install(e);
+        HeapscopeDispatch.activate(true);
+        events = e;
+        recording = r;
+        long t2 = System.nanoTime();
+        installHooks(options, inst);
+        debug("hooks installed", t2);
+    }
+
+    /** Transforms the hooked classes (retransforming those already loaded). */
+    private static void installHooks(AgentOptions options, Instrumentation inst) {
         hooksInstalled = true;
-        AgentBuilder builder = new AgentBuilder.Default()
+        List<FrameworkHook> selected = new ArrayList<>();
+        List<String> prefixes = new ArrayList<>();
+        for (FrameworkHook h : availableHooks()) {
+            if (options.hooks().contains(h.name())) {
+                selected.add(h);
+                prefixes.addAll(h.classPrefixes());
+            }
+        }
+        if (options.hooks().contains("heapscope")) {
+            new HeapscopeAllocatorHook(options.verbosity(), allocatorTelemetry(options)).install(null);
+        }
+        if (selected.isEmpty()) {
+            return; // no bytecode: Byte Buddy is not even loaded
+        }
+        AgentBuilder builder = new AgentBuilder.Default(new net.bytebuddy.ByteBuddy()
+                .with(net.bytebuddy.dynamic.scaffold.TypeValidation.DISABLED))
                 .disableClassFormatChanges()
-                .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
                 .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
                 .with(new ErrorCounter())
                 .ignore(nameStartsWith("net.bytebuddy.").or(nameStartsWith("io.heapscope.")));
-        for (FrameworkHook h : hooks) {
-            builder = h.install(builder);
+        for (FrameworkHook h : selected) {
+            builder = h.install(builder); // may load classes it needs retransformed
         }
-        builder.installOn(inst);
+        // retransform only the loaded classes a hook may change (matching every loaded class costs startup)
+        java.util.Set<Class<?>> loaded = new java.util.HashSet<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            String name = c.getName();
+            for (String p : prefixes) {
+                if (name.startsWith(p) && inst.isModifiableClass(c)) {
+                    loaded.add(c);
+                    break;
+                }
+            }
+        }
+        builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                .with(new AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Explicit(loaded))
+                .installOn(inst);
+    }
+
+    /**
+     * The allocator's own telemetry for {@link HeapscopeAllocatorHook} (it reports through the allocator's typed
+     * events); OpenTelemetry joins once {@link AgentOpenTelemetry} has decided which SDK to use.
+     */
+    private static List<TelemetryProvider> allocatorTelemetry(AgentOptions options) {
+        List<TelemetryProvider> providers = new ArrayList<>();
+        if (options.sinks().contains(SinkKind.JFR)) {
+            providers.add(new JfrTelemetry());
+        }
+        if (options.sinks().contains(SinkKind.LOG)) {
+            providers.add(new LogTelemetry());
+        }
+        return providers;
+    }
+
+    /**
+     * Decides the OpenTelemetry off the application's threads; then exports the framework metrics and attaches span
+     * and metric telemetry to every allocator (allocator metrics always when a metrics exporter is configured, else
+     * only under PROFILING).
+     */
+    private static void startOpenTelemetry(AgentOptions options) {
+        boolean allocators = options.hooks().contains("heapscope");
+        boolean exportMetrics = AgentOpenTelemetry.metricsExporterConfigured();
+        AgentOpenTelemetry.start(otel -> {
+            FrameworkMetrics.register(otel);
+            if (allocators) {
+                OtelTelemetry telemetry = OtelTelemetry.using(otel).metricsAlways(exportMetrics);
+                AllocatorRegistry.addListener(a -> a.attachTelemetry(telemetry));
+            }
+        });
     }
 
     /** {@code MemorySessionImpl.addCloseAction}, with jdk.internal.foreign opened to the agent for it. */
@@ -118,64 +214,41 @@ final class AgentInstaller {
                     java.util.Set.of(), Map.of());
             return Class.forName("jdk.internal.foreign.MemorySessionImpl").getMethod("addCloseAction", Runnable.class);
         } catch (ReflectiveOperationException | RuntimeException e) {
-            return null; // allocations are still reported; releases are not
+            return null; // allocations are still reported; frees are not
         }
     }
 
-    private static List<MemoryEventSink> sinks(AgentOptions options) {
-        List<MemoryEventSink> sinks = new ArrayList<>();
-        if (options.sinks().contains(SinkKind.JFR)) {
-            sinks.add(new JfrMemoryEventSink());
-            JfrPoolStatistics.register();
-        }
-        if (options.sinks().contains(SinkKind.OTEL)) {
-            sinks.add(new OtelSpanSink(openTelemetry()));
-        }
-        if (options.sinks().contains(SinkKind.LOG)) {
-            sinks.add(new SeedLogSink());
-        }
-        return sinks;
-    }
-
-    /**
-     * The application's OpenTelemetry if it set one (e.g. the OpenTelemetry Java agent did), else an SDK from the
-     * standard autoconfiguration, so otel.* / OTEL_* settings apply; exporters default to none here, so nothing
-     * is sent anywhere unless configured.
-     */
-    private static OpenTelemetry openTelemetry() {
-        if (GlobalOpenTelemetry.isSet()) {
-            return GlobalOpenTelemetry.get();
-        }
-        Map<String, String> defaults = new HashMap<>();
-        defaults.put("otel.traces.exporter", "none");
-        defaults.put("otel.metrics.exporter", "none");
-        defaults.put("otel.logs.exporter", "none");
-        defaults.put("otel.service.name", "heapscope-agent");
-        return AutoConfiguredOpenTelemetrySdk.builder()
-                .addPropertiesSupplier(() -> defaults)
-                .build()
-                .getOpenTelemetrySdk();
-    }
-
-    private static void startRecording(AgentOptions options) throws Exception {
+    private static Recording startRecording(AgentOptions options) throws Exception {
         Map<String, String> settings = new HashMap<>(Configuration.getConfiguration("default").getSettings());
         try (Reader r = new InputStreamReader(AgentInstaller.class.getResourceAsStream(
                 "/io/heapscope/telemetry/heapscope.jfc"), StandardCharsets.UTF_8)) {
             settings.putAll(Configuration.create(r).getSettings());
         }
+        for (String name : JfrAgentSink.NAMES) {
+            settings.put(name + "#enabled", "true");
+            settings.put(name + "#threshold", "0 ms");
+            settings.put(name + "#stackTrace", Boolean.toString(JfrAgentSink.WITH_STACKS.contains(name)));
+        }
         if (!options.stacks()) {
             settings.replaceAll((k, v) -> k.startsWith("heapscope.") && k.endsWith("#stackTrace") ? "false" : v);
         }
-        java.nio.file.Path parent = options.jfrFile().toAbsolutePath().getParent();
+        Path parent = options.jfrFile().toAbsolutePath().getParent();
         if (parent != null) {
-            java.nio.file.Files.createDirectories(parent);
+            Files.createDirectories(parent);
         }
-        Recording recording = new Recording(settings);
-        recording.setName("heapscope");
-        recording.setToDisk(true);
-        recording.setDestination(options.jfrFile());
-        recording.setDumpOnExit(true);
-        recording.start();
+        Recording r = new Recording(settings);
+        r.setName("heapscope");
+        r.setToDisk(true);
+        r.setDestination(options.jfrFile());
+        if (options.jfrMaxSize() > 0) {
+            r.setMaxSize(options.jfrMaxSize());
+        }
+        if (!options.jfrMaxAge().isZero()) {
+            r.setMaxAge(options.jfrMaxAge());
+        }
+        r.setDumpOnExit(true);
+        r.start();
+        return r;
     }
 
     /** Counts transformation errors instead of printing into the application's output. */

@@ -1,145 +1,162 @@
 package io.heapscope.agent;
 
+import io.heapscope.agent.otel.FrameworkMetrics;
 import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import io.heapscope.telemetry.MemoryEvent;
-import io.heapscope.telemetry.MemoryEventKind;
-import io.heapscope.telemetry.MemoryEventRouter;
+import io.heapscope.agent.events.AgentSink;
 
+import java.lang.reflect.Method;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Turns framework allocations reported by hooks into memory events on the agent's router. Re-entrant calls (an event
- * sink allocating memory that is itself hooked) are dropped, so the agent never records its own allocations.
+ * Turns the dispatcher's generic lifecycle steps into the agent's events on its sinks, gated by the verbosity flags
+ * (ALLOCATIONS: allocations, mappings and pooled buffers that needed a chunk; RECYCLES: pooled buffers served from
+ * pooled memory and reused chunks; RELEASES: frees and unmappings). It knows no framework: hooks name theirs. Runs
+ * inside the dispatcher's agent scope, so memory its sinks allocate is never reported.
  */
 final class FrameworkEvents implements HeapscopeDispatch.Hook {
-    private static final ThreadLocal<Boolean> BUSY = ThreadLocal.withInitial(() -> Boolean.FALSE);
+    static final int ALLOCATIONS = 1 << 1;
+    static final int RECYCLES = 1 << 2;
+    static final int RELEASES = 1 << 3;
+    /** Live mappings whose file name is kept for the unmapping event (mappings are few; bounded anyway). */
+    private static final int MAX_MAPPINGS = 1 << 16;
 
-    private final MemoryEventRouter router;
-    private final AtomicLong ids = new AtomicLong();
-    private final AtomicLong skippedReentrant = new AtomicLong();
-    private final LiveAddresses live = new LiveAddresses(LiveAddresses.DEFAULT_CAPACITY);
-    private final java.lang.reflect.Method addCloseAction;
+    private volatile int verbosity;
+    private final AgentSink[] sinks;
+    private final LiveAddresses live = new LiveAddresses(LiveAddresses.DEFAULT_MAX_BYTES);
+    private final ConcurrentHashMap<Long, String> mappedFiles = new ConcurrentHashMap<>();
+    private final Method addCloseAction;
+    private final AtomicLong untrackedSessions = new AtomicLong();
 
-    FrameworkEvents(MemoryEventRouter router, java.lang.reflect.Method addCloseAction) {
-        this.router = router;
+    FrameworkEvents(int verbosity, List<AgentSink> sinks, Method addCloseAction) {
+        this.verbosity = verbosity;
+        this.sinks = sinks.toArray(AgentSink[]::new);
         this.addCloseAction = addCloseAction;
+    }
+
+    void setVerbosity(int v) {
+        verbosity = v;
     }
 
     LiveAddresses live() {
         return live;
     }
 
-    /** With every flag off a hook returns here: one volatile read, no thread-local, no map. */
-    private boolean silent() {
-        return router.verbosity() == 0;
-    }
-
     @Override
-    public void allocated(String framework, long address, long size) {
-        if (silent()) {
-            return;
-        }
-        if (BUSY.get()) {
-            skippedReentrant.incrementAndGet();
-            return;
-        }
-        if ("unsafe".equals(framework)) {
-            live.put(address, size); // freeMemory gets only the address
-        }
-        emit(MemoryEventKind.BUFFER_ALLOCATED, framework, address, size, ids.incrementAndGet());
-    }
-
-    @Override
-    public void released(String framework, long address, long size) {
-        if (silent()) {
-            return;
-        }
-        if (BUSY.get()) {
-            skippedReentrant.incrementAndGet();
-            return;
-        }
-        long known = size >= 0 ? size : live.remove(address);
-        if (known < 0) {
-            return; // not allocated through a hook (or dropped from the bounded map): counted there, not reported
-        }
-        emit(MemoryEventKind.BUFFER_RELEASED, framework, address, known, 0);
-    }
-
-    /** Per thread: 1 + chunks created during the pooled allocation under way, or 0 when none is under way. */
-    private static final ThreadLocal<int[]> POOL_ALLOCATION = ThreadLocal.withInitial(() -> new int[1]);
-
-    @Override
-    public void poolEvent(String framework, int what, long size) {
-        if (silent()) {
-            return;
-        }
-        if (BUSY.get()) {
-            skippedReentrant.incrementAndGet();
-            return;
-        }
-        int[] state = POOL_ALLOCATION.get();
-        switch (what) {
-            case HeapscopeDispatch.POOL_ALLOCATE_ENTER -> state[0] = 1;
-            case HeapscopeDispatch.POOL_CHUNK_NEW -> {
-                if (state[0] > 0) {
-                    state[0]++;
+    public void onEvent(String framework, int kind, long address, long size, Object context, String inner,
+                        String attribute, int allocations) {
+        int v = verbosity;
+        switch (kind) {
+            case HeapscopeDispatch.ALLOCATE, HeapscopeDispatch.ALLOCATE_TRACKED, HeapscopeDispatch.ALLOCATE_IN_SESSION -> {
+                // metrics count every allocation, whatever the flags, so the frees they need are tracked too
+                FrameworkMetrics.of(framework).allocated(size);
+                if (kind == HeapscopeDispatch.ALLOCATE_TRACKED) {
+                    live.put(address, size);
+                } else if (kind == HeapscopeDispatch.ALLOCATE_IN_SESSION && !releaseOnClose(context, framework, inner, address, size)) {
+                    untrackedSessions.incrementAndGet();
                 }
-                emit(MemoryEventKind.HEAP_ALLOCATED, framework, 0, size, 0);
+                if ((v & ALLOCATIONS) == 0) {
+                    return;
+                }
+                for (AgentSink s : sinks) {
+                    s.allocation(framework, inner, size, address);
+                }
             }
-            case HeapscopeDispatch.POOL_ALLOCATE_EXIT -> {
-                boolean fresh = state[0] > 1;
-                state[0] = 0;
-                emit(fresh ? MemoryEventKind.BUFFER_ALLOCATED : MemoryEventKind.BUFFER_RECYCLED, framework, 0, size,
-                        ids.incrementAndGet());
+            case HeapscopeDispatch.FREE -> {
+                long known = size >= 0 ? size : live.remove(address);
+                if (known < 0) {
+                    return; // not allocated through a hook (or dropped from the bounded map): counted there
+                }
+                FrameworkMetrics.of(framework).freed(known);
+                if ((v & RELEASES) == 0) {
+                    return;
+                }
+                for (AgentSink s : sinks) {
+                    s.free(framework, inner, known, address);
+                }
             }
-            case HeapscopeDispatch.POOL_FREE -> emit(MemoryEventKind.BUFFER_FREED, framework, 0, size, 0);
-            case HeapscopeDispatch.POOL_CHUNK_DESTROY -> emit(MemoryEventKind.HEAP_RELEASED, framework, 0, size, 0);
-            case HeapscopeDispatch.UNPOOLED_ALLOCATE ->
-                    emit(MemoryEventKind.BUFFER_ALLOCATED, framework, 0, size, ids.incrementAndGet());
-            case HeapscopeDispatch.UNPOOLED_RELEASE -> emit(MemoryEventKind.BUFFER_RELEASED, framework, 0, size, 0);
+            case HeapscopeDispatch.MAP -> {
+                FrameworkMetrics.of(framework).allocated(size);
+                if (attribute != null && mappedFiles.size() < MAX_MAPPINGS) {
+                    mappedFiles.put(address, attribute);
+                }
+                if ((v & ALLOCATIONS) == 0) {
+                    return;
+                }
+                for (AgentSink s : sinks) {
+                    s.mapping(attribute, size, address);
+                }
+            }
+            case HeapscopeDispatch.UNMAP -> {
+                FrameworkMetrics.of(framework).freed(size);
+                String file = mappedFiles.remove(address);
+                if ((v & RELEASES) == 0) {
+                    return;
+                }
+                for (AgentSink s : sinks) {
+                    s.unmapping(file, size, address);
+                }
+            }
+            case HeapscopeDispatch.POOLED_ALLOCATE -> {
+                boolean fresh = allocations > 0;
+                if ((v & (fresh ? ALLOCATIONS : RECYCLES)) == 0) {
+                    return;
+                }
+                for (AgentSink s : sinks) {
+                    s.pooledAllocation(framework, size, fresh);
+                }
+            }
+            case HeapscopeDispatch.POOLED_FREE -> {
+                if ((v & RELEASES) == 0) {
+                    return;
+                }
+                for (AgentSink s : sinks) {
+                    s.pooledFree(framework, size);
+                }
+            }
+            case HeapscopeDispatch.CHUNK_REUSE -> {
+                if ((v & RECYCLES) == 0 || allocations > 0) {
+                    return; // a chunk the same operation just allocated is not a reuse
+                }
+                for (AgentSink s : sinks) {
+                    s.chunkReuse(framework, size);
+                }
+            }
             default -> {
             }
         }
     }
 
-    @Override
-    public void segmentAllocated(Object segment, Object session, long size) {
-        if (silent()) {
-            return;
+    /** Registers a close action on the memory session, so closing its arena reports the free. */
+    private boolean releaseOnClose(Object session, String framework, String inner, long address, long size) {
+        if (addCloseAction == null || session == null) {
+            return false;
         }
-        if (BUSY.get()) {
-            skippedReentrant.incrementAndGet();
-            return;
-        }
-        long address = ((java.lang.foreign.MemorySegment) segment).address();
-        emit(MemoryEventKind.BUFFER_ALLOCATED, "ffm", address, size, ids.incrementAndGet());
-        if (addCloseAction != null) {
-            try {
-                addCloseAction.invoke(session, (Runnable) () -> released("ffm", address, size));
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                // a session that takes no close action (e.g. the global arena's): its memory is never freed
-            }
-        }
-    }
-
-    private void emit(MemoryEventKind kind, String framework, long address, long size, long id) {
-        if (!router.isEnabled(kind, false)) {
-            return;
-        }
-        if (BUSY.get()) {
-            skippedReentrant.incrementAndGet();
-            return;
-        }
-        BUSY.set(Boolean.TRUE);
         try {
-            router.emit(MemoryEvent.builder(kind).framework(framework).pool(framework).bufferId(id)
-                    .requestedSize(size).alignedSize(size).address(address).build());
-        } finally {
-            BUSY.set(Boolean.FALSE);
+            addCloseAction.invoke(session, new SessionRelease(framework, address, size));
+            return true;
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false; // a session that takes no close action (the global arena's): its memory is never freed
         }
     }
 
-    long skippedReentrant() {
-        return skippedReentrant.get();
+    /** A named class (not a lambda) so JFR's stack filter can cut it from the free's stack. */
+    private static final class SessionRelease implements Runnable {
+        private final String framework;
+        private final long address;
+        private final long size;
+
+        SessionRelease(String framework, long address, long size) {
+            this.framework = framework;
+            this.address = address;
+            this.size = size;
+        }
+
+        @Override
+        public void run() {
+            HeapscopeDispatch.event(framework, HeapscopeDispatch.FREE, address, size, null);
+        }
     }
+
 }

@@ -17,34 +17,52 @@ public final class HeapscopeAgent {
     /** Defined in this order: the interface first, as the dispatcher refers to it. */
     private static final String[] BOOTSTRAP_CLASSES = {
             "io.heapscope.agent.bootstrap.HeapscopeDispatch$Hook",
+            "io.heapscope.agent.bootstrap.HeapscopeDispatch$Scope",
             "io.heapscope.agent.bootstrap.HeapscopeDispatch"};
+    /** The system property through which an attach reports its outcome to {@code Main attach}. */
+    static final String STATUS_PROPERTY = "heapscope.agent.status";
     private static boolean bootstrapped;
 
     private HeapscopeAgent() {
     }
 
     public static void premain(String args, Instrumentation inst) {
-        start(args, inst);
+        String failure = start(args, inst);
+        if (failure != null) {
+            System.err.println("heapscope agent: not started: " + failure);
+        }
     }
 
+    /** Never throws into the target; the outcome goes to {@value #STATUS_PROPERTY} for the attaching tool. */
     public static void agentmain(String args, Instrumentation inst) {
-        start(args, inst);
+        String failure = start(args, inst);
+        if (failure != null) {
+            System.setProperty(STATUS_PROPERTY, "failed: " + failure);
+        }
     }
 
-    private static synchronized void start(String args, Instrumentation inst) {
+    /** Returns null on success, else what went wrong. */
+    private static synchronized String start(String args, Instrumentation inst) {
         try {
             // keep (shaded) Byte Buddy off sun.misc.Unsafe, whose use prints deprecation warnings on JDK 24+; the
             // name is assembled at run time so shading cannot rewrite one of the two spellings
             String safe = "bytebuddy.safe";
             System.setProperty("net." + safe, "true");
             System.setProperty(String.join(".", "io", "heapscope", "agent", "shaded", safe), "true");
+            if (!bootstrapped && AgentOptions.verbosityOf(args) == 0) {
+                // every flag off and nothing installed yet: load nothing more (an attach that sets flags does it)
+                System.setProperty(STATUS_PROPERTY, "ok: every flag is off: nothing installed until an attach turns flags on");
+                return null;
+            }
             if (!bootstrapped) {
                 injectBootstrapClasses(inst);
                 bootstrapped = true;
             }
-            AgentInstaller.install(args, inst);
+            String note = AgentInstaller.install(args, inst);
+            System.setProperty(STATUS_PROPERTY, "ok: " + note);
+            return null;
         } catch (Throwable t) {
-            System.err.println("heapscope agent: not started: " + t);
+            return t.getMessage() != null && t instanceof IllegalArgumentException ? t.getMessage() : t.toString();
         }
     }
 

@@ -20,24 +20,54 @@ public final class Main {
                 if (args.length < 2) {
                     fail("attach needs a process id: attach <pid> [options]");
                 }
-                String jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-                com.sun.tools.attach.VirtualMachine vm = com.sun.tools.attach.VirtualMachine.attach(args[1]);
-                try {
-                    vm.loadAgent(jar, args.length > 2 ? args[2] : "");
-                } finally {
-                    vm.detach();
-                }
-                System.out.println("heapscope agent attached to " + args[1]);
+                attach(args[1], args.length > 2 ? args[2] : "");
             }
             case "report" -> {
                 if (args.length < 2 || !Files.isRegularFile(Path.of(args[1]))) {
                     fail("report needs a JFR recording: report <file.jfr> [--json]");
                 }
-                RecordingReport r = RecordingReport.read(Path.of(args[1]));
-                System.out.print(args.length > 2 && args[2].equals("--json") ? r.toJson() + "\n" : r.toTable());
+                RecordingReport r;
+                try {
+                    r = RecordingReport.read(Path.of(args[1]));
+                } catch (java.io.IOException e) {
+                    fail(e.getMessage());
+                    return;
+                }
+                System.out.print(args.length > 2 && args[2].equals("--json") ? r.toJson() + "\n" : r.toText());
             }
             default -> fail("unknown command '" + args[0] + "'");
         }
+    }
+
+    /**
+     * Loads the agent into the target and reports the target's own outcome (the agent leaves it in a system
+     * property there): exit 0 only when the target applied the options.
+     */
+    private static void attach(String pid, String options) throws Exception {
+        String jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        com.sun.tools.attach.VirtualMachine vm;
+        try {
+            vm = com.sun.tools.attach.VirtualMachine.attach(pid);
+        } catch (com.sun.tools.attach.AttachNotSupportedException | java.io.IOException e) {
+            fail("cannot attach to " + pid + ": " + e.getMessage());
+            return;
+        }
+        String status;
+        try {
+            try {
+                vm.loadAgent(jar, options);
+            } catch (com.sun.tools.attach.AgentLoadException | com.sun.tools.attach.AgentInitializationException e) {
+                fail("the agent did not load in " + pid + ": " + e.getMessage());
+                return;
+            }
+            status = vm.getSystemProperties().getProperty(HeapscopeAgent.STATUS_PROPERTY, "failed: no status reported");
+        } finally {
+            vm.detach();
+        }
+        if (!status.startsWith("ok: ")) {
+            fail("agent in " + pid + " " + status);
+        }
+        System.out.println("heapscope agent attached to " + pid + ": " + status.substring(4));
     }
 
     private static void help() {
@@ -46,8 +76,9 @@ public final class Main {
                   java -javaagent:heapscope-agent.jar[=key=value,...] -jar app.jar
                   java -jar heapscope-agent.jar attach <pid> [key=value,...]
                   java -jar heapscope-agent.jar report <file.jfr> [--json]
-                options: verbosity=ALLOCATIONS|RECYCLES|RELEASES (names or mask), hooks=direct+heapscope|all|none,
-                         sinks=jfr+otel+log, stacks=true|false, jfr.file=<path> (recording dumped at exit)""");
+                options: verbosity=ALLOCATIONS+RECYCLES+RELEASES (names or mask), hooks=direct+netty+...|all|none
+                         (hooks: %s),
+                         sinks=jfr+otel+log, stacks=true|false, jfr.file=<path> (recording dumped at exit)""".formatted(String.join(", ", AgentOptions.hookNames())));
     }
 
     private static void fail(String message) {

@@ -31,8 +31,16 @@ class AgentOptionsTest {
     void defaults() {
         AgentOptions o = AgentOptions.parse("", new Properties(), Map.of());
         assertEquals(14, o.verbosity());
-        assertEquals(Set.of("direct", "unsafe", "ffm", "netty", "heapscope"), o.hooks());
+        assertEquals(Set.of("direct", "unsafe", "ffm", "mapped", "netty", "javacpp", "lwjgl", "heapscope"), o.hooks(),
+                "every hook the ServiceLoader finds, and the allocator's");
         assertEquals(Set.of(SinkKind.JFR, SinkKind.OTEL), o.sinks());
+    }
+
+    @Test
+    void verbosityListsUsePlusInsideAgentArguments() {
+        assertEquals(10, AgentOptions.parse("verbosity=ALLOCATIONS+RELEASES", new Properties(), Map.of()).verbosity());
+        assertEquals(10, AgentOptions.parse("verbosity=ALLOCATIONS|RELEASES", new Properties(), Map.of()).verbosity());
+        assertEquals(5, AgentOptions.parse("verbosity=+5", new Properties(), Map.of()).verbosity());
     }
 
     @Test

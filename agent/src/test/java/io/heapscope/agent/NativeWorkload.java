@@ -3,7 +3,6 @@ package io.heapscope.agent;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.reflect.Field;
 import java.nio.ByteBuffer;
 
 /**
@@ -16,10 +15,8 @@ public final class NativeWorkload {
     public static final long FFM_BASE = 55_555;
     public static final int N = 3;
 
-    public static void main(String[] args) throws Exception {
-        Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-        f.setAccessible(true);
-        sun.misc.Unsafe u = (sun.misc.Unsafe) f.get(null);
+    public static void main(String[] args) throws Throwable {
+        UnsafeAccess u = new UnsafeAccess();
         long sum = 0;
         long[] blocks = new long[N];
         for (int i = 0; i < N; i++) {

@@ -1,30 +1,57 @@
 package io.heapscope.agent;
 
+import io.netty.buffer.AdaptiveByteBufAllocator;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
- * Child-JVM workload on Netty: pooled direct buffers (the first needs a new chunk, the next come from the thread
- * cache or the chunk) and unpooled direct and heap buffers.
+ * Child-JVM workload on Netty with an allocator in its default configuration: {@code default}
+ * ({@code ByteBufAllocator.DEFAULT}: adaptive on 4.2, pooled on 4.1), {@code adaptive}, {@code pooled} or
+ * {@code unpooled}. Small buffers allocated and released 10,000 times, large ones (over any chunk) 10 times, {@value #LIVE}
+ * kept live to the end. Prints Netty's own figures: "buffers N", "live N", "used BYTES" (the allocator's
+ * {@code usedDirectMemory}), then "done".
  */
 public final class NettyWorkload {
+    public static final int SMALL = 10_000;
+    public static final int LARGE = 10;
+    public static final int LIVE = 50;
+    public static final int LIVE_SIZE = 3_000;
+
     public static void main(String[] args) {
-        PooledByteBufAllocator pooled = new PooledByteBufAllocator(true);
+        ByteBufAllocator alloc = switch (args[0]) {
+            case "default" -> ByteBufAllocator.DEFAULT;
+            case "adaptive" -> new AdaptiveByteBufAllocator();
+            case "pooled" -> new PooledByteBufAllocator(true);
+            case "unpooled" -> new UnpooledByteBufAllocator(true);
+            default -> throw new IllegalArgumentException(args[0]);
+        };
         long sum = 0;
-        ByteBuf b1 = pooled.directBuffer(10_000);
-        sum += b1.writeInt(1).readInt();
-        b1.release();
-        ByteBuf b2 = pooled.directBuffer(10_000);
-        b2.release();
-        ByteBuf b3 = pooled.directBuffer(20_000);
-        b3.release();
-        UnpooledByteBufAllocator unpooled = new UnpooledByteBufAllocator(true);
-        ByteBuf d = unpooled.directBuffer(4_321);
-        ByteBuf h = unpooled.heapBuffer(4_322);
-        sum += d.capacity() + h.capacity();
-        d.release();
-        h.release();
+        for (int i = 0; i < SMALL; i++) {
+            ByteBuf b = alloc.directBuffer(100);
+            sum += b.writeInt(i).readInt();
+            b.release();
+        }
+        for (int i = 0; i < LARGE; i++) {
+            ByteBuf b = alloc.directBuffer(5 << 20);
+            sum += b.capacity();
+            b.release();
+        }
+        List<ByteBuf> live = new ArrayList<>();
+        for (int i = 0; i < LIVE; i++) {
+            live.add(alloc.directBuffer(LIVE_SIZE));
+        }
+        sum += Unpooled.buffer(0).capacity(); // a zero-byte heap buffer: no memory, no event
+        System.out.println("allocator " + alloc.getClass().getName());
+        System.out.println("buffers " + (SMALL + LARGE + LIVE));
+        System.out.println("live " + live.size());
+        System.out.println("used " + ((ByteBufAllocatorMetricProvider) alloc).metric().usedDirectMemory());
         System.out.println("done " + sum);
     }
 }

@@ -88,6 +88,8 @@ public final class HeapAllocator implements AutoCloseable {
     private final boolean logLines;
     /** What attached telemetry (metrics, listeners) registered; closed with the allocator or by the cleaner. */
     private final Attachments attachments = new Attachments();
+    /** Names of the telemetry providers attached, so each is attached once. */
+    private final Set<String> attachedTelemetry = new java.util.HashSet<>();
     private final Cleaner.Cleanable cleanable;
     /** The placement policy; {@link AllocationPolicy#FAITHFUL} is the seed's. */
     private final AllocationPolicy policy;
@@ -179,12 +181,24 @@ public final class HeapAllocator implements AutoCloseable {
         if (closed) {
             return;
         }
+        synchronized (attachedTelemetry) {
+            if (!attachedTelemetry.add(provider.name())) {
+                return; // one of each: a second JFR or OTel attachment would double every event
+            }
+        }
         try {
             attachments.add(provider.attach(this));
         } catch (RuntimeException | LinkageError e) {
             // a telemetry back end that cannot start (e.g. an incompatible OpenTelemetry API) never stops allocation
             PROFILE_LOG.log(System.Logger.Level.WARNING, "heapscope: telemetry '" + provider.name()
                     + "' disabled for allocator " + id + ": " + e);
+        }
+    }
+
+    /** The names of the telemetry attached ({@link TelemetryProvider#name()}). */
+    public Set<String> attachedTelemetry() {
+        synchronized (attachedTelemetry) {
+            return Set.copyOf(attachedTelemetry);
         }
     }
 

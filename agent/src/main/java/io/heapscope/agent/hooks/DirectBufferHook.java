@@ -10,8 +10,8 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 
 /**
  * JDK direct buffers: {@code ByteBuffer.allocateDirect} (the {@code DirectByteBuffer(int)} constructor) is an
- * allocation of its capacity; the buffer's cleaner running {@code DirectByteBuffer$Deallocator.run()} is its release.
- * Views, slices and mapped buffers allocate nothing and are not reported. Framework name: {@value #FRAMEWORK}.
+ * allocation of its capacity; the buffer's cleaner running {@code DirectByteBuffer$Deallocator.run()} is its free.
+ * Views, slices and mapped buffers allocate nothing here and are not reported. Framework name: {@value #FRAMEWORK}.
  */
 public final class DirectBufferHook implements FrameworkHook {
     public static final String FRAMEWORK = "jdk.direct";
@@ -19,6 +19,16 @@ public final class DirectBufferHook implements FrameworkHook {
     @Override
     public String name() {
         return "direct";
+    }
+
+    @Override
+    public String testedWith() {
+        return "JDK 25";
+    }
+
+    @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("java.nio.DirectByteBuffer");
     }
 
     @Override
@@ -43,7 +53,7 @@ public final class DirectBufferHook implements FrameworkHook {
     static final class AllocateAdvice {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.FieldValue("address") long address, @Advice.Argument(0) int capacity) {
-            HeapscopeDispatch.allocated("jdk.direct", address, capacity);
+            HeapscopeDispatch.event("jdk.direct", HeapscopeDispatch.ALLOCATE, address, capacity, null);
         }
     }
 
@@ -51,7 +61,7 @@ public final class DirectBufferHook implements FrameworkHook {
     static final class DeallocateAdvice {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.FieldValue("address") long address, @Advice.FieldValue("capacity") int capacity) {
-            HeapscopeDispatch.released("jdk.direct", address, capacity);
+            HeapscopeDispatch.event("jdk.direct", HeapscopeDispatch.FREE, address, capacity, null);
         }
     }
 }

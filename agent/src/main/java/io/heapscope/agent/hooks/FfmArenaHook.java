@@ -10,8 +10,8 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 /**
  * {@code java.lang.foreign}: every native segment an arena allocates passes
  * {@code jdk.internal.foreign.SegmentFactories.allocateNativeSegment}; the agent reports it and registers a close
- * action on its session, so closing the arena (or, for automatic arenas, collecting it) reports the release.
- * Framework name: {@value #FRAMEWORK}.
+ * action on its session, so closing the arena (or, for automatic arenas, collecting it) reports the free. Mapped
+ * segments are the {@code mapped} hook's. Framework name: {@value #FRAMEWORK}.
  */
 public final class FfmArenaHook implements FrameworkHook {
     public static final String FRAMEWORK = "ffm";
@@ -19,6 +19,16 @@ public final class FfmArenaHook implements FrameworkHook {
     @Override
     public String name() {
         return "ffm";
+    }
+
+    @Override
+    public String testedWith() {
+        return "JDK 25";
+    }
+
+    @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("jdk.internal.foreign.SegmentFactories");
     }
 
     @Override
@@ -36,7 +46,8 @@ public final class FfmArenaHook implements FrameworkHook {
     static final class AllocateAdvice {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.Argument(0) long bytes, @Advice.Argument(2) Object session, @Advice.Return Object segment) {
-            HeapscopeDispatch.segmentAllocated(segment, session, bytes);
+            HeapscopeDispatch.event("ffm", HeapscopeDispatch.ALLOCATE_IN_SESSION,
+                    ((java.lang.foreign.MemorySegment) segment).address(), bytes, session);
         }
     }
 }

@@ -2,11 +2,28 @@ package io.heapscope.agent.hooks;
 
 import net.bytebuddy.agent.builder.AgentBuilder;
 
-/** One framework the agent can hook; each can be switched off with the {@code hooks} option. */
+/**
+ * One framework the agent can hook: one class, listed in
+ * {@code META-INF/services/io.heapscope.agent.hooks.FrameworkHook} and found by {@link java.util.ServiceLoader}.
+ * It matches the library versions it supports itself ({@link Library#has}: the classes its advice needs, checked per
+ * class loader, as OpenTelemetry's muzzle does), reports through the generic
+ * {@link io.heapscope.agent.bootstrap.HeapscopeDispatch}, and can be switched off with the {@code hooks} option.
+ */
 public interface FrameworkHook {
-    /** The name used in the {@code hooks} option. */
+    /** The name used in the {@code hooks} option (and the framework name its events carry, unless it says otherwise). */
     String name();
 
-    /** Adds this hook's transformations, or returns the builder unchanged if it needs no bytecode. */
+    /** The library versions this hook is tested with (shown by {@code help} and in docs/agent.md). */
+    default String testedWith() {
+        return "";
+    }
+
+    /**
+     * Prefixes of the names of the classes this hook transforms: at install, only loaded classes with these prefixes
+     * are retransformed (looking at every loaded class would cost the host's startup).
+     */
+    java.util.List<String> classPrefixes();
+
+    /** Adds this hook's transformations. */
     AgentBuilder install(AgentBuilder builder);
 }

@@ -2,30 +2,35 @@ package io.heapscope.agent.hooks;
 
 import io.heapscope.allocator.AllocatorRegistry;
 import io.heapscope.allocator.HeapAllocator;
-import io.heapscope.telemetry.MemoryEventSink;
+import io.heapscope.allocator.event.TelemetryProvider;
 import net.bytebuddy.agent.builder.AgentBuilder;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The Heapscope allocator reports through its own telemetry: for every live and future allocator, the agent sets its
- * verbosity and adds each agent sink of a type the allocator does not already feed. No bytecode.
+ * The Heapscope allocator reports through its own typed events: for every live and future allocator, the agent adds
+ * its verbosity flags and attaches each of its telemetry providers (JFR, log; OpenTelemetry once decided) that the
+ * allocator does not already have. No bytecode.
  */
 public final class HeapscopeAllocatorHook implements FrameworkHook {
     private final int verbosity;
-    private final List<MemoryEventSink> sinks;
+    private final List<TelemetryProvider> telemetry;
     private Consumer<HeapAllocator> listener;
 
-    public HeapscopeAllocatorHook(int verbosity, List<MemoryEventSink> sinks) {
+    public HeapscopeAllocatorHook(int verbosity, List<TelemetryProvider> telemetry) {
         this.verbosity = verbosity;
-        this.sinks = List.copyOf(sinks);
+        this.telemetry = List.copyOf(telemetry);
     }
 
     @Override
     public String name() {
         return "heapscope";
+    }
+
+    @Override
+    public List<String> classPrefixes() {
+        return List.of(); // no bytecode
     }
 
     @Override
@@ -37,12 +42,8 @@ public final class HeapscopeAllocatorHook implements FrameworkHook {
 
     private void attach(HeapAllocator a) {
         a.setDebugVerbosity(a.getDebugVerbosity() | verbosity);
-        List<MemoryEventSink> present = Arrays.asList(a.events().sinks());
-        for (MemoryEventSink s : sinks) {
-            boolean already = present.stream().anyMatch(p -> p.getClass() == s.getClass());
-            if (!already) {
-                a.events().addSink(s);
-            }
+        for (TelemetryProvider p : telemetry) {
+            a.attachTelemetry(p); // a provider of a name the allocator already has is skipped
         }
     }
 }

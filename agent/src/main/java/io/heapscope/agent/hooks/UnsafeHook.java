@@ -11,7 +11,8 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
  * {@code sun.misc.Unsafe} allocateMemory / reallocateMemory / freeMemory: the public face applications use. It
  * delegates to {@code jdk.internal.misc.Unsafe}, which the JDK itself calls for direct buffers and FFM segments; those
  * are reported by their own hooks, so hooking only {@code sun.misc.Unsafe} counts each allocation once. Framework
- * name: {@value #FRAMEWORK}. A reallocation is a release of the old block and an allocation of the new one.
+ * name: {@value #FRAMEWORK}. A reallocation is a free of the old block and an allocation of the new one. Sizes of
+ * live blocks are kept off-heap by address ({@code freeMemory} gets only the address).
  */
 public final class UnsafeHook implements FrameworkHook {
     public static final String FRAMEWORK = "unsafe";
@@ -19,6 +20,16 @@ public final class UnsafeHook implements FrameworkHook {
     @Override
     public String name() {
         return "unsafe";
+    }
+
+    @Override
+    public String testedWith() {
+        return "JDK 25";
+    }
+
+    @Override
+    public java.util.List<String> classPrefixes() {
+        return java.util.List.of("sun.misc.Unsafe");
     }
 
     @Override
@@ -39,7 +50,7 @@ public final class UnsafeHook implements FrameworkHook {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.Argument(0) long bytes, @Advice.Return long address) {
             if (address != 0) {
-                HeapscopeDispatch.allocated("unsafe", address, bytes);
+                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.ALLOCATE_TRACKED, address, bytes, null);
             }
         }
     }
@@ -48,10 +59,10 @@ public final class UnsafeHook implements FrameworkHook {
         @Advice.OnMethodExit(suppress = Throwable.class)
         static void exit(@Advice.Argument(0) long old, @Advice.Argument(1) long bytes, @Advice.Return long address) {
             if (old != 0) {
-                HeapscopeDispatch.released("unsafe", old, -1);
+                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.FREE, old, -1, null);
             }
             if (address != 0) {
-                HeapscopeDispatch.allocated("unsafe", address, bytes);
+                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.ALLOCATE_TRACKED, address, bytes, null);
             }
         }
     }
@@ -60,7 +71,7 @@ public final class UnsafeHook implements FrameworkHook {
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.Argument(0) long address) {
             if (address != 0) {
-                HeapscopeDispatch.released("unsafe", address, -1);
+                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.FREE, address, -1, null);
             }
         }
     }

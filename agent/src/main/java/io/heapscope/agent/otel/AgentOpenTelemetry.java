@@ -97,7 +97,21 @@ public final class AgentOpenTelemetry {
         }
     }
 
+    /** Whether {@code otel.metrics.exporter} / {@code OTEL_METRICS_EXPORTER} names an exporter (not none). */
+    public static boolean metricsExporterConfigured() {
+        return configured("otel.metrics.exporter", "OTEL_METRICS_EXPORTER");
+    }
+
+    private static boolean configured(String property, String variable) {
+        String v = System.getProperty(property, System.getenv(variable));
+        return v != null && !v.isBlank() && !v.strip().equalsIgnoreCase("none");
+    }
+
+    /** An SDK only when some exporter is configured: one that sends nothing would cost start-up for nothing. */
     private static OpenTelemetry autoconfigured() {
+        if (!configured("otel.traces.exporter", "OTEL_TRACES_EXPORTER") && !metricsExporterConfigured()) {
+            return null;
+        }
         Map<String, String> defaults = new HashMap<>();
         defaults.put("otel.traces.exporter", "none");
         defaults.put("otel.metrics.exporter", "none");

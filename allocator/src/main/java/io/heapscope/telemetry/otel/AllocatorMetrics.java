@@ -46,6 +46,11 @@ public final class AllocatorMetrics implements AutoCloseable {
     private final BatchCallback callback;
 
     public AllocatorMetrics(HeapAllocator allocator, OpenTelemetry openTelemetry) {
+        this(allocator, openTelemetry, false);
+    }
+
+    /** @param always record whatever the verbosity (not only under PROFILING) */
+    public AllocatorMetrics(HeapAllocator allocator, OpenTelemetry openTelemetry, boolean always) {
         WeakReference<HeapAllocator> ref = new WeakReference<>(allocator);
         Meter meter = openTelemetry.getMeter(OtelSpanListener.SCOPE);
         ObservableLongMeasurement reserved = meter.upDownCounterBuilder(RESERVED).setUnit("By")
@@ -76,7 +81,7 @@ public final class AllocatorMetrics implements AutoCloseable {
                 .setDescription("1 while the device holds more than the low watermark, else 0").buildObserver();
         this.callback = meter.batchCallback(() -> {
             HeapAllocator a = ref.get();
-            if (a == null || a.isClosed() || !DebugVerbosity.PROFILING.isSet(a.getDebugVerbosity())) {
+            if (a == null || a.isClosed() || !(always || DebugVerbosity.PROFILING.isSet(a.getDebugVerbosity()))) {
                 return;
             }
             AllocatorSnapshot s = a.snapshot();

@@ -19,6 +19,7 @@ import java.util.function.Supplier;
 public final class OtelTelemetry implements TelemetryProvider {
     private final Supplier<OpenTelemetry> openTelemetry;
     private final SpanPolicy spans;
+    private final boolean metricsAlways;
 
     /** For the ServiceLoader: the global OpenTelemetry, resolved late; the span policy from the system settings. */
     public OtelTelemetry() {
@@ -26,8 +27,21 @@ public final class OtelTelemetry implements TelemetryProvider {
     }
 
     private OtelTelemetry(Supplier<OpenTelemetry> openTelemetry, SpanPolicy spans) {
+        this(openTelemetry, spans, false);
+    }
+
+    private OtelTelemetry(Supplier<OpenTelemetry> openTelemetry, SpanPolicy spans, boolean metricsAlways) {
         this.openTelemetry = openTelemetry;
         this.spans = spans;
+        this.metricsAlways = metricsAlways;
+    }
+
+    /**
+     * The same telemetry exporting allocator metrics whatever the verbosity when {@code always} (as the agent does when
+     * a metrics exporter is configured), instead of only under PROFILING.
+     */
+    public OtelTelemetry metricsAlways(boolean always) {
+        return new OtelTelemetry(openTelemetry, spans, always);
     }
 
     /** Telemetry to this OpenTelemetry, e.g. {@code builder.telemetry(OtelTelemetry.using(sdk))}. */
@@ -38,7 +52,7 @@ public final class OtelTelemetry implements TelemetryProvider {
 
     /** The same telemetry with this span policy instead of the one from {@code heapscope.otel.spans*}. */
     public OtelTelemetry withSpans(SpanPolicy policy) {
-        return new OtelTelemetry(openTelemetry, Objects.requireNonNull(policy, "policy"));
+        return new OtelTelemetry(openTelemetry, Objects.requireNonNull(policy, "policy"), metricsAlways);
     }
 
     @Override
@@ -71,8 +85,8 @@ public final class OtelTelemetry implements TelemetryProvider {
 
         synchronized void onVerbosity(int mask) {
             HeapAllocator a = allocator.get();
-            if (!closed && metrics == null && a != null && DebugVerbosity.PROFILING.isSet(mask)) {
-                metrics = new AllocatorMetrics(a, openTelemetry.get());
+            if (!closed && metrics == null && a != null && (metricsAlways || DebugVerbosity.PROFILING.isSet(mask))) {
+                metrics = new AllocatorMetrics(a, openTelemetry.get(), metricsAlways);
             }
         }
 

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Startup cost of the agent: wall time of a trivial "hello" JVM without and with the agent in several
+# configurations, median of N runs each (runs interleaved so background load hits all alike).
+# Usage: agent/scripts/startup.sh [runs]   (after: mvn -pl agent -am package -DskipTests)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+JAVA_HOME=$(scripts/java-home.sh)
+JAVA="$JAVA_HOME/bin/java"
+AGENT=$PWD/agent/target/heapscope-agent.jar
+RUNS=${1:-11}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' > "$WORK/Hello.java"
+"$JAVA_HOME/bin/javac" -d "$WORK" "$WORK/Hello.java"
+# an agent that does nothing: the JVM's own cost of -javaagent
+mkdir -p "$WORK/empty"
+printf 'public class EmptyAgent { public static void premain(String a, java.lang.instrument.Instrumentation i) {} }\n' > "$WORK/EmptyAgent.java"
+"$JAVA_HOME/bin/javac" -d "$WORK/empty" "$WORK/EmptyAgent.java"
+printf 'Premain-Class: EmptyAgent\n' > "$WORK/manifest"
+"$JAVA_HOME/bin/jar" cfm "$WORK/empty.jar" "$WORK/manifest" -C "$WORK/empty" EmptyAgent.class
+
+declare -A CONFIG=(
+  [1-none]=""
+  [2-empty-agent]="-javaagent:$WORK/empty.jar"
+  [3-verbosity=0]="-javaagent:$AGENT=verbosity=0"
+  [4-default]="-javaagent:$AGENT"
+  [5-jfr.file]="-javaagent:$AGENT=jfr.file=$WORK/x.jfr"
+  [6-hooks=direct,sinks=jfr]="-javaagent:$AGENT=hooks=direct,sinks=jfr"
+)
+declare -A TIMES
+for ((i = 0; i < RUNS; i++)); do
+  for k in "${!CONFIG[@]}"; do
+    s=$(date +%s%N)
+    # shellcheck disable=SC2086
+    "$JAVA" ${CONFIG[$k]} -cp "$WORK" Hello > /dev/null 2>&1
+    e=$(date +%s%N)
+    TIMES[$k]+="$(( (e - s) / 1000000 )) "
+  done
+done
+echo "median of $RUNS runs, ms (load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
+for k in $(printf '%s\n' "${!CONFIG[@]}" | sort); do
+  med=$(printf '%s\n' ${TIMES[$k]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+  printf '%-28s %6s\n' "${k#*-}" "$med"
+done

@@ -1,0 +1,39 @@
+package io.heapscope.agent.hooks;
+
+import net.bytebuddy.matcher.ElementMatcher;
+
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/** Class-loader matchers for hooks: a library version is supported when the classes the advice relies on are there. */
+public final class Library {
+    private Library() {
+    }
+
+    /** Matches class loaders that can see every one of {@code classNames} (looked up as resources, never loaded). */
+    public static ElementMatcher<ClassLoader> has(String... classNames) {
+        Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
+        return loader -> {
+            if (loader == null) {
+                return false;
+            }
+            synchronized (seen) {
+                Boolean known = seen.get(loader);
+                if (known != null) {
+                    return known;
+                }
+            }
+            boolean all = true;
+            for (String c : classNames) {
+                if (loader.getResource(c.replace('.', '/') + ".class") == null) {
+                    all = false;
+                    break;
+                }
+            }
+            synchronized (seen) {
+                seen.put(loader, all);
+            }
+            return all;
+        };
+    }
+}
