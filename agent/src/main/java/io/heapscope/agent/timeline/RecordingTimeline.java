@@ -1,0 +1,157 @@
+package io.heapscope.agent.timeline;
+
+import io.heapscope.agent.replay.WorkloadReader;
+import io.heapscope.telemetry.MemoryEvent;
+import io.heapscope.telemetry.MemoryEventKind;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A memory timeline from a JFR recording with Heapscope events, read by event-type and field name (fields that are
+ * missing read as 0/""), in two passes: the time range, then the events in file order. x is milliseconds since the
+ * first Heapscope event. Sites are the first application frame of the stack of each allocation event.
+ */
+public final class RecordingTimeline {
+    private RecordingTimeline() {
+    }
+
+    public static final int COLUMNS = 2000;
+    public static final int SNAPSHOTS = 60;
+
+    public static TimelineRecorder read(Path file) throws IOException {
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        try (RecordingFile f = new RecordingFile(file)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                if (kind(e.getEventType().getName()) != null) {
+                    long t = nanos(e.getStartTime());
+                    first = Math.min(first, t);
+                    last = Math.max(last, t);
+                }
+            }
+        }
+        if (first == Long.MAX_VALUE) {
+            first = last = 0;
+        }
+        TimelineRecorder r = new TimelineRecorder(WorkloadReader.nameOf(file), 0, (last - first) / 1e6, "ms",
+                COLUMNS, SNAPSHOTS);
+        long limitHigh = 0;
+        long limitLow = 0;
+        try (RecordingFile f = new RecordingFile(file)) {
+            while (f.hasMoreEvents()) {
+                RecordedEvent e = f.readEvent();
+                String type = e.getEventType().getName();
+                if (type.equals("heapscope.PoolStatistics")) {
+                    limitHigh = Math.max(limitHigh, num(e, "highWatermarkLimit"));
+                    limitLow = Math.max(limitLow, num(e, "lowWatermarkLimit"));
+                    continue;
+                }
+                MemoryEventKind k = kind(type);
+                if (k == null) {
+                    continue;
+                }
+                r.at((nanos(e.getStartTime()) - first) / 1e6);
+                MemoryEvent me = toMemoryEvent(k, e);
+                boolean allocatorEvent = WorkloadReader.isAllocatorEvent(e);
+                long key = me.address() != 0 ? me.address() : me.bufferId();
+                if ((k == MemoryEventKind.BUFFER_ALLOCATED || k == MemoryEventKind.BUFFER_RECYCLED)
+                        && e.getStackTrace() != null) {
+                    String[] s = WorkloadReader.siteAndStack(e.getStackTrace());
+                    if (s[0] != null) {
+                        r.siteAlloc(r.site(s[0], s[1]), siteKey(allocatorEvent, me.framework(), key),
+                                me.alignedSize() != 0 ? me.alignedSize() : me.requestedSize());
+                    }
+                } else if (k == MemoryEventKind.BUFFER_FREED
+                        || k == MemoryEventKind.BUFFER_RELEASED && !allocatorEvent) {
+                    r.siteFree(siteKey(allocatorEvent, me.framework(), key));
+                }
+                r.accept(me);
+            }
+        }
+        if (limitHigh > 0 || limitLow > 0) {
+            r.watermarks(limitHigh, limitLow);
+        }
+        return r;
+    }
+
+    private static long siteKey(boolean allocator, String framework, long key) {
+        return allocator ? key : key ^ ((long) framework.hashCode() << 48);
+    }
+
+    static MemoryEventKind kind(String type) {
+        return switch (type) {
+            case "heapscope.BufferAllocated" -> MemoryEventKind.BUFFER_ALLOCATED;
+            case "heapscope.BufferRecycled" -> MemoryEventKind.BUFFER_RECYCLED;
+            case "heapscope.BufferFreed" -> MemoryEventKind.BUFFER_FREED;
+            case "heapscope.BufferReleased" -> MemoryEventKind.BUFFER_RELEASED;
+            case "heapscope.HeapAllocated" -> MemoryEventKind.HEAP_ALLOCATED;
+            case "heapscope.HeapReleased" -> MemoryEventKind.HEAP_RELEASED;
+            case "heapscope.GarbageCollection" -> MemoryEventKind.GARBAGE_COLLECTION;
+            case "heapscope.AllocationFailed" -> MemoryEventKind.ALLOCATION_FAILED;
+            case "heapscope.MemoryPressure" -> MemoryEventKind.MEMORY_PRESSURE;
+            default -> null;
+        };
+    }
+
+    private static MemoryEvent toMemoryEvent(MemoryEventKind k, RecordedEvent e) {
+        boolean heap = k == MemoryEventKind.HEAP_ALLOCATED || k == MemoryEventKind.HEAP_RELEASED;
+        return MemoryEvent.builder(k)
+                .framework(str(e, "framework").isEmpty() ? MemoryEvent.FRAMEWORK_HEAPSCOPE : str(e, "framework"))
+                .pool(str(e, "pool"))
+                .storageMode(str(e, "storageMode"))
+                .bufferId(num(e, "bufferId"))
+                .heapId(num(e, "heapId"))
+                .requestedSize(num(e, "requestedSize"))
+                .alignedSize(heap ? num(e, "heapSize") : k == MemoryEventKind.MEMORY_PRESSURE
+                        ? num(e, "deviceAllocated") : num(e, "alignedSize"))
+                .address(num(e, "address"))
+                .heapAvailable(num(e, "heapAvailable"))
+                .totalReserved(num(e, "totalReserved"))
+                .totalInUse(num(e, "totalInUse"))
+                .count(k == MemoryEventKind.GARBAGE_COLLECTION ? num(e, "freedBuffers") : num(e, "heapCount"))
+                .reclaimedBytes(num(e, "reclaimedBytes"))
+                .targetBytes(k == MemoryEventKind.MEMORY_PRESSURE ? num(e, "lowWatermarkLimit") : num(e, "targetBytes"))
+                .pressure(k == MemoryEventKind.MEMORY_PRESSURE ? bool(e, "entered") : bool(e, "highWatermark"))
+                .message(str(e, "message"))
+                .build();
+    }
+
+    static long num(RecordedEvent e, String field) {
+        if (!e.hasField(field)) {
+            return 0;
+        }
+        Object v = e.getValue(field);
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
+    static String str(RecordedEvent e, String field) {
+        if (!e.hasField(field)) {
+            return "";
+        }
+        Object v = e.getValue(field);
+        return v == null ? "" : v.toString();
+    }
+
+    static boolean bool(RecordedEvent e, String field) {
+        return e.hasField(field) && e.getValue(field) instanceof Boolean b && b;
+    }
+
+    private static long nanos(Instant i) {
+        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    }
+
+    /** The page data for one recording. */
+    public static Map<String, Object> page(Path file, TimelineRecorder r) {
+        Map<String, Object> outcome = new LinkedHashMap<>();
+        outcome.put("source", file.getFileName().toString());
+        return Page.data("Heapscope memory timeline: " + file.getFileName(), "recording " + file.getFileName(),
+                java.util.List.of(r.finish(outcome)));
+    }
+}
