@@ -113,8 +113,9 @@ public final class ReplayCommand {
             try {
                 o = Replayer.replay(w, s, rec, bar);
             } catch (IllegalArgumentException e) {
-                err.println("heapscope replay: " + e.getMessage());
-                return 2;
+                // e.g. a low watermark above the high one: say so and go on with the other settings
+                err.println("heapscope replay: setting '" + s.label() + "' skipped: " + e.getMessage());
+                continue;
             }
             if (bar != null) {
                 err.print("\r\033[K");

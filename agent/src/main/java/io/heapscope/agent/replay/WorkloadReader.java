@@ -14,7 +14,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -411,9 +410,10 @@ public final class WorkloadReader {
         return new String[] {site, stack.toString()};
     }
 
-    private static final List<String> INFRASTRUCTURE = new ArrayList<>(List.of("io.heapscope.allocator.",
-            "io.heapscope.telemetry.", "io.heapscope.backend.", "io.heapscope.agent.", "java.", "jdk.", "sun.",
-            "io.netty.buffer."));
+    private static final List<String> INFRASTRUCTURE = List.of("io.heapscope.allocator.",
+            "io.heapscope.telemetry.", "io.heapscope.backend.", "io.heapscope.agent.hooks.",
+            "io.heapscope.agent.bootstrap.", "io.heapscope.agent.shaded.", "io.heapscope.agent.replay.Replayer",
+            "java.", "jdk.", "sun.", "io.netty.buffer.");
 
     private static boolean isInfrastructure(String cls) {
         for (String p : INFRASTRUCTURE) {

@@ -9,13 +9,17 @@ import jdk.jfr.consumer.RecordingFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * A memory timeline from a JFR recording with Heapscope events, read by event-type and field name (fields that are
- * missing read as 0/""), in two passes: the time range, then the events in file order. x is milliseconds since the
- * first Heapscope event. Sites are the first application frame of the stack of each allocation event.
+ * missing read as 0/""), sorted by start time (JFR files are not in time order). x is milliseconds since the first
+ * Heapscope event. Sites are the first application frame of the stack of each allocation event.
  */
 public final class RecordingTimeline {
     private RecordingTimeline() {
@@ -24,24 +28,16 @@ public final class RecordingTimeline {
     public static final int COLUMNS = 2000;
     public static final int SNAPSHOTS = 60;
 
+    /** One Heapscope event as read: when, what, and its site (-1 none; -2 a free that ends a site allocation). */
+    private record Read(long nanos, MemoryEvent event, int site, long siteKey) {
+    }
+
     public static TimelineRecorder read(Path file) throws IOException {
-        long first = Long.MAX_VALUE;
-        long last = Long.MIN_VALUE;
-        try (RecordingFile f = new RecordingFile(file)) {
-            while (f.hasMoreEvents()) {
-                RecordedEvent e = f.readEvent();
-                if (kind(e.getEventType().getName()) != null) {
-                    long t = nanos(e.getStartTime());
-                    first = Math.min(first, t);
-                    last = Math.max(last, t);
-                }
-            }
-        }
-        if (first == Long.MAX_VALUE) {
-            first = last = 0;
-        }
-        TimelineRecorder r = new TimelineRecorder(WorkloadReader.nameOf(file), 0, (last - first) / 1e6, "ms",
-                COLUMNS, SNAPSHOTS);
+        // JFR writes events per thread buffer, not in time order: read them all, then sort by start time
+        List<Read> events = new ArrayList<>();
+        Map<String, String> strings = new HashMap<>();
+        List<String[]> sites = new ArrayList<>();
+        Map<String, Integer> siteIds = new HashMap<>();
         long limitHigh = 0;
         long limitLow = 0;
         try (RecordingFile f = new RecordingFile(file)) {
@@ -57,23 +53,48 @@ public final class RecordingTimeline {
                 if (k == null) {
                     continue;
                 }
-                r.at((nanos(e.getStartTime()) - first) / 1e6);
-                MemoryEvent me = toMemoryEvent(k, e);
+                MemoryEvent me = toMemoryEvent(k, e, strings);
                 boolean allocatorEvent = WorkloadReader.isAllocatorEvent(e);
-                long key = me.address() != 0 ? me.address() : me.bufferId();
+                long key = siteKey(allocatorEvent, me.framework(), me.address() != 0 ? me.address() : me.bufferId());
+                int site = -1;
                 if ((k == MemoryEventKind.BUFFER_ALLOCATED || k == MemoryEventKind.BUFFER_RECYCLED)
                         && e.getStackTrace() != null) {
                     String[] s = WorkloadReader.siteAndStack(e.getStackTrace());
                     if (s[0] != null) {
-                        r.siteAlloc(r.site(s[0], s[1]), siteKey(allocatorEvent, me.framework(), key),
-                                me.alignedSize() != 0 ? me.alignedSize() : me.requestedSize());
+                        Integer id = siteIds.get(s[0]);
+                        if (id == null) {
+                            id = sites.size();
+                            siteIds.put(s[0], id);
+                            sites.add(s);
+                        }
+                        site = id;
                     }
                 } else if (k == MemoryEventKind.BUFFER_FREED
                         || k == MemoryEventKind.BUFFER_RELEASED && !allocatorEvent) {
-                    r.siteFree(siteKey(allocatorEvent, me.framework(), key));
+                    site = -2;
                 }
-                r.accept(me);
+                events.add(new Read(nanos(e.getStartTime()), me, site, key));
             }
+        }
+        events.sort(Comparator.comparingLong(Read::nanos)); // stable: ties keep file order
+        long first = events.isEmpty() ? 0 : events.getFirst().nanos();
+        long last = events.isEmpty() ? 0 : events.getLast().nanos();
+        TimelineRecorder r = new TimelineRecorder(WorkloadReader.nameOf(file), 0, (last - first) / 1e6, "ms",
+                COLUMNS, SNAPSHOTS);
+        int[] recorderSite = new int[sites.size()];
+        for (int i = 0; i < recorderSite.length; i++) {
+            recorderSite[i] = r.site(sites.get(i)[0], sites.get(i)[1]);
+        }
+        for (Read ev : events) {
+            r.at((ev.nanos() - first) / 1e6);
+            MemoryEvent me = ev.event();
+            if (ev.site() >= 0) {
+                r.siteAlloc(recorderSite[ev.site()], ev.siteKey(),
+                        me.alignedSize() != 0 ? me.alignedSize() : me.requestedSize());
+            } else if (ev.site() == -2) {
+                r.siteFree(ev.siteKey());
+            }
+            r.accept(me);
         }
         if (limitHigh > 0 || limitLow > 0) {
             r.watermarks(limitHigh, limitLow);
@@ -100,12 +121,13 @@ public final class RecordingTimeline {
         };
     }
 
-    private static MemoryEvent toMemoryEvent(MemoryEventKind k, RecordedEvent e) {
+    private static MemoryEvent toMemoryEvent(MemoryEventKind k, RecordedEvent e, Map<String, String> strings) {
         boolean heap = k == MemoryEventKind.HEAP_ALLOCATED || k == MemoryEventKind.HEAP_RELEASED;
         return MemoryEvent.builder(k)
-                .framework(str(e, "framework").isEmpty() ? MemoryEvent.FRAMEWORK_HEAPSCOPE : str(e, "framework"))
-                .pool(str(e, "pool"))
-                .storageMode(str(e, "storageMode"))
+                .framework(str(e, "framework").isEmpty() ? MemoryEvent.FRAMEWORK_HEAPSCOPE
+                        : strings.computeIfAbsent(str(e, "framework"), x -> x))
+                .pool(strings.computeIfAbsent(str(e, "pool"), x -> x))
+                .storageMode(strings.computeIfAbsent(str(e, "storageMode"), x -> x))
                 .bufferId(num(e, "bufferId"))
                 .heapId(num(e, "heapId"))
                 .requestedSize(num(e, "requestedSize"))
@@ -119,7 +141,7 @@ public final class RecordingTimeline {
                 .reclaimedBytes(num(e, "reclaimedBytes"))
                 .targetBytes(k == MemoryEventKind.MEMORY_PRESSURE ? num(e, "lowWatermarkLimit") : num(e, "targetBytes"))
                 .pressure(k == MemoryEventKind.MEMORY_PRESSURE ? bool(e, "entered") : bool(e, "highWatermark"))
-                .message(str(e, "message"))
+                .message(strings.computeIfAbsent(str(e, "message"), x -> x))
                 .build();
     }
 
