@@ -33,6 +33,7 @@ public final class TimelineFixtures {
             for (String t : TYPES) {
                 r.enable(t).withStackTrace();
             }
+
             r.start();
             try (HostDevice d = HostDevice.builder().capacity(256L << 20).build();
                  HeapAllocator a = HeapAllocator.builder(d).sinks(EnumSet.of(SinkKind.JFR))
