@@ -29,10 +29,10 @@
 
   // ------------------------------------------------------------------------------------------------ header
   const runs = DATA.runs;
-  const totalEvents = runs.reduce((a, r) => Math.max(a, r.events), 0);
   const summary = el("div", { id: "summary" });
   summary.appendChild(el("p", { class: "note", text: "Source: " + DATA.source + ". " + runs.length + " run(s); generated " + DATA.generated + "." }));
-  const ds = runs.map(r => r.label + ": " + num(r.events) + " allocator events drawn as " + num(r.columns) + " columns (each column shows the moment of highest in-use bytes within it, and the highest reserved)").join("; ");
+  const evs = r => r.outcome && r.outcome.events != null ? num(r.outcome.events) + " replayed events (" + num(r.events) + " allocator events)" : num(r.events) + " allocator events";
+  const ds = runs.map(r => r.label + ": " + evs(r) + " drawn as " + num(r.columns) + " columns (each column shows the moment of highest in-use bytes within it, and the highest reserved)").join("; ");
   summary.appendChild(el("p", { class: "note", id: "downsampled", text: "Downsampled for drawing: " + ds + ". Allocator state is shown at " + runs.map(r => r.snapshots.length).join("/") + " snapshot moments (evenly spaced, first failure, end)." }));
   document.getElementById("loading").remove();
   app.appendChild(summary);
@@ -65,6 +65,7 @@
   }
 
   runs.forEach((run, ri) => renderRun(run, ri));
+  document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "1");
 
   // ------------------------------------------------------------------------------------------------ drawing
