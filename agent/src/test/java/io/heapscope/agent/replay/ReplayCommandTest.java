@@ -80,6 +80,22 @@ class ReplayCommandTest {
         assertTrue(o.heapsCreated() >= 1);
     }
 
+    /** The same figures as the bench harness's TraceReplay (docs/benchmarks.md, "Trace replay on the host backend"). */
+    @Test
+    void sharedTraceReplayAgreesWithTheBenchHarness() throws Exception {
+        Path trace = Path.of(System.getProperty("heapscope.traces", "../../shared/traces"), "gpt2_train.trace.csv.gz");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.exists(trace), "no shared trace at " + trace);
+        Workload w = WorkloadReader.read(trace);
+        Replayer.Outcome o = Replayer.replay(w, new ReplaySetting("host", 16L << 30, Boolean.TRUE, Double.NaN,
+                Double.NaN), null, null);
+        assertEquals(13_851, o.events());
+        assertEquals(3_271_557_120L, o.peakReserved());
+        assertEquals(2_952_110_080L, o.peakInUse());
+        assertEquals(9, o.heapsCreated());
+        assertEquals(0, o.unmatchedFrees());
+        assertEquals(-1, o.firstOomEvent());
+    }
+
     @Test
     void malformedInputIsAClearErrorAndExit2() throws Exception {
         Path bad = dir.resolve("bad.csv");
