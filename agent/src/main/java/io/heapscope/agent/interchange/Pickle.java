@@ -71,7 +71,7 @@ public final class Pickle {
                     case 'N' -> stack.add(null);
                     case 0x88 -> stack.add(Boolean.TRUE);
                     case 0x89 -> stack.add(Boolean.FALSE);
-                    case 'J' -> { stack.add((long) le(data, p, 4)); p += 4; }
+                    case 'J' -> { stack.add(le(data, p, 4)); p += 4; }
                     case 'K' -> stack.add((long) (data[p++] & 0xff));
                     case 'M' -> { stack.add((long) (data[p] & 0xff | (data[p + 1] & 0xff) << 8)); p += 2; }
                     case 0x8a -> { // LONG1
