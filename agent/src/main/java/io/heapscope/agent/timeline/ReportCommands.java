@@ -32,6 +32,11 @@ public final class ReportCommands {
                 err.println("heapscope: no JFR recording at " + in.toAbsolutePath());
                 return 2;
             }
+            if (!isJfr(in)) {
+                err.println("heapscope: " + in + " is not a JFR recording; for a trace, log or snapshot use: replay "
+                        + in + " --html " + args[2]);
+                return 2;
+            }
             TimelineRecorder r = RecordingTimeline.read(in);
             Page.write(Path.of(args[2]), RecordingTimeline.page(in, r));
             out.println("timeline: " + args[2]);
@@ -42,13 +47,20 @@ public final class ReportCommands {
             return 2;
         }
         for (int i = 2; i < 4; i++) {
-            if (!Files.isRegularFile(Path.of(args[i]))) {
+            if (!Files.isRegularFile(Path.of(args[i])) || !isJfr(Path.of(args[i]))) {
                 err.println("heapscope: no JFR recording at " + Path.of(args[i]).toAbsolutePath());
                 return 2;
             }
         }
         out.print(diff(RecordingTimeline.read(Path.of(args[2])), RecordingTimeline.read(Path.of(args[3]))));
         return 0;
+    }
+
+    private static boolean isJfr(Path p) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(p)) {
+            byte[] magic = in.readNBytes(4);
+            return magic.length == 4 && magic[0] == 'F' && magic[1] == 'L' && magic[2] == 'R' && magic[3] == 0;
+        }
     }
 
     /** The diff as text: pools first, then sites, each with live (at the end) and peak bytes in A, in B, and B - A. */

@@ -96,6 +96,34 @@ class ReplayCommandTest {
         assertEquals(-1, o.firstOomEvent());
     }
 
+    /** Record once (JFR, 256 MiB device), replay with other capacities: the smaller device runs out. */
+    @Test
+    void jfrRecordingReplayedOnSmallerAndLargerDevices() throws Exception {
+        Path jfr = dir.resolve("rec.jfr");
+        io.heapscope.agent.timeline.TimelineFixtures.record(jfr, 10, 1 << 20);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        int rc = ReplayCommand.run(new String[] {jfr.toString(), "--capacity", "64m,4g",
+                "--no-progress"}, new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+        assertEquals(0, rc);
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("heapscope-jfr"), text);
+        List<String> rows = text.lines().filter(l -> l.startsWith("host capacity=")).toList();
+        assertTrue(rows.get(0).contains("at event"), "64 MiB cannot hold 32 MiB of weights + 6 activations "
+                + "+ the scratch buffers: " + rows.get(0));
+        assertTrue(rows.get(1).contains(" no "), "4 GiB holds what fit in 256 MiB: " + rows.get(1));
+    }
+
+    @Test
+    void reportHtmlOnATraceSaysToUseReplay() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = io.heapscope.agent.timeline.ReportCommands.run(new String[] {"report", "--html",
+                dir.resolve("x.html").toString(), growing().toString()}, System.out,
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(2, rc);
+        assertTrue(err.toString(StandardCharsets.UTF_8).contains("is not a JFR recording; for a trace, log or "
+                + "snapshot use: replay"), err.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     void malformedInputIsAClearErrorAndExit2() throws Exception {
         Path bad = dir.resolve("bad.csv");
