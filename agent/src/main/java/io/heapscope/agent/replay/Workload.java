@@ -34,6 +34,7 @@ public final class Workload {
     private long[] times = new long[1024];
     private int[] siteIds = new int[1024];
     private int[] streams = new int[1024];
+    private long[] heapIds; // only for sources that know heaps (Heapscope recordings)
     private int size;
     private final List<Site> sites = new ArrayList<>();
     private final Map<Site, Integer> siteIndex = new HashMap<>();
@@ -68,7 +69,32 @@ public final class Workload {
         sizes[size] = bytes;
         streams[size] = stream;
         siteIds[size] = site;
+        if (heapIds != null) {
+            if (heapIds.length < kinds.length) {
+                heapIds = Arrays.copyOf(heapIds, kinds.length);
+            }
+            heapIds[size] = 0;
+        }
         size++;
+    }
+
+    /** Like {@link #add}, for an operation on (or in) the allocator heap {@code heapId}. */
+    public void addInHeap(byte kind, long timeUs, long address, long bytes, int site, long heapId) {
+        if (heapIds == null) {
+            heapIds = new long[kinds.length];
+        }
+        add(kind, timeUs, address, bytes, 0, site);
+        heapIds[size - 1] = heapId;
+    }
+
+    /** The allocator heap of operation i (Heapscope recordings), 0 when unknown. */
+    public long heapId(int i) {
+        return heapIds == null || i >= heapIds.length ? 0 : heapIds[i];
+    }
+
+    /** Sets the address of operation i (an export resolving heap base addresses). */
+    void setAddress(int i, long address) {
+        addresses[i] = address;
     }
 
     /** The index of this site, added if new; -1 for a null or empty site. */

@@ -26,7 +26,9 @@ import java.util.zip.GZIPInputStream;
  *   <li>{@code pytorch-trace-csv}: {@code seq,time_us,action,addr,size,stream,site} (the traces in ../shared/traces);</li>
  *   <li>{@code rmm-csv}: RMM's logging_resource_adaptor log, {@code Thread,Time,Action,Pointer,Size,Stream};</li>
  *   <li>{@code pytorch-snapshot}: the pickle of {@code torch.cuda.memory._dump_snapshot}, its {@code device_traces};</li>
- *   <li>{@code heapscope-jfr}: a JFR recording with Heapscope allocator events (BufferAllocated/Recycled/Freed).</li>
+ *   <li>{@code heapscope-jfr}: a JFR recording with Heapscope allocator events (BufferAllocated/Recycled/Freed,
+ *   AllocationFailed, and HeapAllocated/Released as segment actions without an address: see
+ *   {@link #resolveHeapAddresses}).</li>
  * </ul>
  * Malformed input raises {@link WorkloadFormatException} naming the file and the line or byte offset.
  */
@@ -326,6 +328,7 @@ public final class WorkloadReader {
         long[] size = new long[1024];
         byte[] kind = new byte[1024];
         int[] site = new int[1024];
+        long[] heap = new long[1024];
         int n = 0;
         Workload w = new Workload(name, "heapscope-jfr");
         try (RecordingFile f = new RecordingFile(file)) {
@@ -336,9 +339,12 @@ public final class WorkloadReader {
                     case "heapscope.BufferAllocated", "heapscope.BufferRecycled" -> Workload.ALLOC;
                     case "heapscope.BufferFreed" -> Workload.FREE;
                     case "heapscope.AllocationFailed" -> Workload.OOM;
+                    case "heapscope.HeapAllocated" -> Workload.SEGMENT_ALLOC;
+                    case "heapscope.HeapReleased" -> Workload.SEGMENT_FREE;
                     default -> -1;
                 };
-                if (k < 0 || !isAllocatorEvent(e) || !e.hasField("address") && k != Workload.OOM) {
+                boolean heapEvent = k == Workload.SEGMENT_ALLOC || k == Workload.SEGMENT_FREE;
+                if (k < 0 || !isAllocatorEvent(e) || !e.hasField("address") && k != Workload.OOM && !heapEvent) {
                     continue;
                 }
                 if (n == t.length) {
@@ -347,13 +353,16 @@ public final class WorkloadReader {
                     size = Arrays.copyOf(size, n * 2);
                     kind = Arrays.copyOf(kind, n * 2);
                     site = Arrays.copyOf(site, n * 2);
+                    heap = Arrays.copyOf(heap, n * 2);
                 }
+                heap[n] = e.hasField("heapId") ? e.getLong("heapId") : 0;
                 t[n] = e.getStartTime().getEpochSecond() * 1_000_000_000L + e.getStartTime().getNano();
                 addr[n] = e.hasField("address") ? e.getLong("address") : 0;
-                size[n] = e.hasField("requestedSize") ? e.getLong("requestedSize")
+                size[n] = heapEvent ? (e.hasField("heapSize") ? e.getLong("heapSize") : 0)
+                        : e.hasField("requestedSize") ? e.getLong("requestedSize")
                         : e.hasField("alignedSize") ? e.getLong("alignedSize") : 0;
                 kind[n] = k;
-                site[n] = k == Workload.FREE ? -1 : siteOf(w, e.getStackTrace());
+                site[n] = k == Workload.FREE || heapEvent ? -1 : siteOf(w, e.getStackTrace());
                 n++;
             }
         } catch (IOException e) {
@@ -368,9 +377,61 @@ public final class WorkloadReader {
         long t0 = n == 0 ? 0 : t[order[0]];
         for (int j = 0; j < n; j++) {
             int i = order[j];
-            w.add(kind[i], (t[i] - t0) / 1000, addr[i], size[i], 0, site[i]);
+            w.addInHeap(kind[i], (t[i] - t0) / 1000, addr[i], size[i], site[i], heap[i]);
         }
+        resolveHeapAddresses(w);
         return w;
+    }
+
+    /**
+     * Gives the heap (segment) actions of a Heapscope recording an address: heap events carry none, so a heap's
+     * base is taken as the address of the first buffer placed in it after it was created (the first placement in
+     * an empty heap is at offset 0), or a made-up address above every buffer for a heap that never held one.
+     */
+    public static void resolveHeapAddresses(Workload w) {
+        java.util.Map<Long, Integer> open = new java.util.HashMap<>(); // heapId -> index of its SEGMENT_ALLOC
+        java.util.Map<Long, Long> base = new java.util.HashMap<>();
+        long top = 0;
+        for (int i = 0; i < w.size(); i++) {
+            top = Math.max(top, w.address(i) + w.bytes(i));
+        }
+        long madeUp = (top + (1L << 30)) & ~((1L << 30) - 1);
+        for (int i = 0; i < w.size(); i++) {
+            long h = w.heapId(i);
+            switch (w.kind(i)) {
+                case Workload.SEGMENT_ALLOC -> {
+                    open.put(h, i);
+                    base.remove(h);
+                }
+                case Workload.ALLOC -> {
+                    Integer seg = open.get(h);
+                    if (seg != null && !base.containsKey(h)) {
+                        base.put(h, w.address(i));
+                        w.setAddress(seg, w.address(i));
+                    }
+                }
+                case Workload.SEGMENT_FREE -> {
+                    Integer seg = open.remove(h);
+                    Long b = base.remove(h);
+                    if (b == null) {
+                        b = madeUp;
+                        madeUp += (w.bytes(i) + (1L << 21)) & ~((1L << 21) - 1);
+                        if (seg != null) {
+                            w.setAddress(seg, b);
+                        }
+                    }
+                    w.setAddress(i, b);
+                }
+                default -> {
+                }
+            }
+        }
+        for (int seg : open.values()) {
+            if (w.address(seg) == 0) {
+                w.setAddress(seg, madeUp);
+                madeUp += (w.bytes(seg) + (1L << 21)) & ~((1L << 21) - 1);
+            }
+        }
     }
 
     /** Allocator events (framework "heapscope" or none), not the agent's framework events. */

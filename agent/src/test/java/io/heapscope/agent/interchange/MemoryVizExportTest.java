@@ -74,6 +74,35 @@ class MemoryVizExportTest {
         assertEquals(87, ((List<?>) snap.get("segments")).size(), "no segment_free in the trace: all 87 remain");
     }
 
+    /** A Heapscope recording: its heaps become segments (base = first buffer placed in the heap). */
+    @Test
+    void exportOfAHeapscopeRecordingHasItsHeapsAsSegments() throws Exception {
+        Path jfr = dir.resolve("rec.jfr");
+        io.heapscope.agent.timeline.TimelineFixtures.record(jfr, 5, 1 << 20);
+        Workload w = WorkloadReader.read(jfr);
+        long heapsLive = 0;
+        for (int i = 0; i < w.size(); i++) {
+            heapsLive += w.kind(i) == Workload.SEGMENT_ALLOC ? 1 : w.kind(i) == Workload.SEGMENT_FREE ? -1 : 0;
+            if (w.kind(i) == Workload.SEGMENT_ALLOC || w.kind(i) == Workload.SEGMENT_FREE) {
+                assertTrue(w.address(i) != 0, "every heap action has a resolved address");
+            }
+        }
+        Map<?, ?> snap = export(jfr, w.size() + " trace entries");
+        check(snap);
+        List<?> segs = (List<?>) snap.get("segments");
+        assertEquals(heapsLive, segs.size(), "live heaps at the end");
+        long allocated = 0;
+        long activeBlocks = 0;
+        for (Object s : segs) {
+            allocated += (Long) ((Map<?, ?>) s).get("allocated_size");
+            for (Object b : (List<?>) ((Map<?, ?>) s).get("blocks")) {
+                activeBlocks += "active_allocated".equals(((Map<?, ?>) b).get("state")) ? 1 : 0;
+            }
+        }
+        assertEquals(4L * (8 << 20), allocated, "the four 8 MiB weights, live in their heap");
+        assertEquals(4, activeBlocks);
+    }
+
     private Map<?, ?> export(Path in, String expect) throws Exception {
         Path out = dir.resolve("out.pickle");
         ByteArrayOutputStream o = new ByteArrayOutputStream();
