@@ -228,7 +228,9 @@
       r.snapshots.forEach((s, k) => { if (Math.abs(s.x - x) < Math.abs(r.snapshots[best].x - x)) best = k; });
       showSnapshot(best);
     });
-    showSnapshot(r.snapshots.length - 1);
+    // #snapshot=K in the address opens every run at its K-th state snapshot (default: the end)
+    const wanted = /(?:^#|&)snapshot=(\d+)/.exec(location.hash);
+    showSnapshot(wanted ? Math.min(+wanted[1], r.snapshots.length - 1) : r.snapshots.length - 1);
     // sites
     sec.appendChild(el("h3", { text: "Top allocation sites (first application frame)" }));
     const cols = el("div", { class: "cols" });

@@ -70,12 +70,17 @@ final class Chromium {
 
     /** Runs chromium headless on {@code page} with extra flags; returns stdout. Each run gets a fresh profile. */
     static String headless(Path page, Path work, String... flags) throws IOException, InterruptedException {
+        return headlessUrl(page.toUri().toString(), work, flags);
+    }
+
+    /** As {@link #headless}, for a URL (e.g. a file URL with a #fragment). */
+    static String headlessUrl(String url, Path work, String... flags) throws IOException, InterruptedException {
         Path profile = Files.createTempDirectory(work, "chromium-profile");
         List<String> cmd = new ArrayList<>(List.of(binary(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--disable-dev-shm-usage", "--user-data-dir=" + profile));
         cmd.addAll(List.of(flags));
-        cmd.add(page.toUri().toString());
+        cmd.add(url);
         Process p = new ProcessBuilder(cmd).redirectError(work.resolve("chromium-stderr.log").toFile()).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(180, TimeUnit.SECONDS)) {

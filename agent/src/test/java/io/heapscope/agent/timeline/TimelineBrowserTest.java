@@ -85,6 +85,18 @@ class TimelineBrowserTest {
         assertTrue(dom.contains("out of memory at event 1"), "1 GiB at high=1.0 runs out within 16 x 64 MiB");
         assertTrue(dom.contains(">fits<"), "4 GiB holds 40 x 64 MiB = 2.5 GiB");
         assertTrue(dom.contains("class=\"site\">layer0<"), "trace sites");
+        assertTrue(dom.contains("class=\"snapshot-label\">end, event 39:"), "state at the end by default");
+
+        // choosing a moment: #snapshot=0 opens the first evenly spaced snapshot (event 40/41 = 0.97 -> event 0)
+        Path atStart = work.resolve("replay-timeline-first.html");
+        Files.copy(page, atStart, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        String first = Chromium.headlessUrl(atStart.toUri() + "#snapshot=0", work, "--virtual-time-budget=10000",
+                "--dump-dom");
+        Matcher label = Pattern.compile("class=\"snapshot-label\">event (\\d+): reserved ([^,]+), in use ([^,]+), "
+                + "(\\d+) heaps").matcher(first);
+        assertTrue(label.find(), "first snapshot label");
+        assertTrue(Integer.parseInt(label.group(1)) <= 1, "the first snapshot is at the start: " + label.group());
+        assertTrue(label.group(3).equals("64.0 MiB") || label.group(3).equals("0 B"), label.group());
     }
 
     @Test
