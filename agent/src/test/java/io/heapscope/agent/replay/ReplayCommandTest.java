@@ -94,6 +94,11 @@ class ReplayCommandTest {
         assertEquals(9, o.heapsCreated());
         assertEquals(0, o.unmatchedFrees());
         assertEquals(-1, o.firstOomEvent());
+        Replayer.Outcome discrete = Replayer.replay(w, new ReplaySetting("host", 16L << 30, Boolean.FALSE,
+                Double.NaN, Double.NaN), null, null);
+        assertEquals(3_229_614_080L, discrete.peakReserved(), "discrete sizing: the bench's figure");
+        assertEquals(2_952_110_080L, discrete.peakInUse());
+        assertEquals(31, discrete.heapsCreated());
     }
 
     /** Record once (JFR, 256 MiB device), replay with other capacities: the smaller device runs out. */
