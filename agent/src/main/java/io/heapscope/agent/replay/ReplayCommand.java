@@ -43,6 +43,15 @@ public final class ReplayCommand {
             Every combination of the values is replayed.""";
 
     public static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
+        try {
+            return runChecked(args, out, err);
+        } catch (IllegalArgumentException e) { // a bad option value (NumberFormatException included)
+            err.println("heapscope replay: " + e.getMessage() + "\n" + USAGE);
+            return 2;
+        }
+    }
+
+    private static int runChecked(String[] args, PrintStream out, PrintStream err) throws IOException {
         Path file = null;
         Path html = null;
         Path json = null;
@@ -63,7 +72,13 @@ public final class ReplayCommand {
                 case "--backend" -> backends.addAll(list(args, ++i, a));
                 case "--html" -> html = Path.of(value(args, ++i, a));
                 case "--json" -> json = Path.of(value(args, ++i, a));
-                case "--repeat" -> repeat = Integer.parseInt(value(args, ++i, a));
+                case "--repeat" -> {
+                    try {
+                        repeat = Integer.parseInt(value(args, ++i, a));
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--repeat needs a number of runs, got '" + args[i] + "'", e);
+                    }
+                }
                 case "--progress" -> progress = true;
                 case "--no-progress" -> progress = false;
                 case "-h", "--help" -> {
