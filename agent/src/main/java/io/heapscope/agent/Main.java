@@ -15,6 +15,13 @@ public final class Main {
             help();
             return;
         }
+        int rc = dispatchTimeline(args);
+        if (rc >= 0) {
+            if (rc != 0) {
+                System.exit(rc);
+            }
+            return;
+        }
         switch (args[0]) {
             case "attach" -> {
                 if (args.length < 2) {
@@ -70,15 +77,34 @@ public final class Main {
         System.out.println("heapscope agent attached to " + pid + ": " + status.substring(4));
     }
 
+    /** report --html / --diff, replay, export (timeline and interchange commands); -1 when not one of them. */
+    private static int dispatchTimeline(String[] args) throws Exception {
+        if (args[0].equals("report") && io.heapscope.agent.timeline.ReportCommands.handles(args)) {
+            return io.heapscope.agent.timeline.ReportCommands.run(args, System.out, System.err);
+        }
+        return switch (args[0]) {
+            case "replay" -> io.heapscope.agent.replay.ReplayCommand.run(
+                    java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err);
+            case "export" -> io.heapscope.agent.interchange.ExportCommand.run(args, System.out, System.err);
+            default -> -1;
+        };
+    }
+
     private static void help() {
         System.out.println("""
                 heapscope agent and tool
                   java -javaagent:heapscope-agent.jar[=key=value,...] -jar app.jar
                   java -jar heapscope-agent.jar attach <pid> [key=value,...]
                   java -jar heapscope-agent.jar report <file.jfr> [--json]
+                  java -jar heapscope-agent.jar report --html OUT.html <file.jfr>    memory timeline page
+                  java -jar heapscope-agent.jar report --diff A.jfr B.jfr            per-site/pool deltas
+                  java -jar heapscope-agent.jar replay FILE [--capacity 8g,12g] [--sizing unified,discrete]
+                        [--high R,..] [--low R,..] [--backend host] [--html OUT.html] [--json OUT.json]
+                  java -jar heapscope-agent.jar export --memory-viz OUT.pickle FILE  PyTorch snapshot
                 options: verbosity=ALLOCATIONS+RECYCLES+RELEASES (names or mask), hooks=direct+netty+...|all|none
                          (hooks: %s),
-                         sinks=jfr+otel+log, stacks=true|false, jfr.file=<path> (recording dumped at exit)""".formatted(String.join(", ", AgentOptions.hookNames())));
+                         sinks=jfr+otel+log, stacks=true|false, jfr.file=<path> (recording dumped at exit),
+                         jfr.maxsize=512m, jfr.maxage=6h (bounds of that recording)""".formatted(String.join(", ", AgentOptions.hookNames())));
     }
 
     private static void fail(String message) {
