@@ -127,9 +127,9 @@ abstract class HeapscopeRule extends AbstractRule {
         return UnitLookup.PERCENT_UNITY.quantity(fraction);
     }
 
-    /** Bytes as JMC shows them ("1.5 MiB"). */
+    /** Bytes as JMC shows them ("1.5 MiB"), with plain spaces (JMC puts a no-break space before the unit). */
     static String fmtBytes(long bytes) {
-        return memory(bytes).displayUsing(IDisplayable.AUTO);
+        return memory(bytes).displayUsing(IDisplayable.AUTO).replace('\u00a0', ' ').replace('\u202f', ' ');
     }
 
     /** A fraction as a whole percentage ("87%"). */
