@@ -95,17 +95,18 @@ public final class FragmentationRule extends HeapscopeRule {
         double score = score(p, info, warn, minWaste);
         String pool = worst.getKey().display(several);
 
-        StringBuilder table = new StringBuilder();
+        List<String> rows = new ArrayList<>();
         for (Map.Entry<PoolKey, Peaks> e : ranked) {
             Peaks q = e.getValue();
             if (q.reserved == 0) {
                 continue;
             }
-            table.append(String.format("%s: peak reserved %s, peak in use %s, never used %s (%s)%s; ",
+            rows.add(String.format("%s: peak reserved %s, peak in use %s, never used %s (%s)%s",
                     e.getKey().display(several), fmtBytes(q.reserved), fmtBytes(q.inUse), fmtBytes(q.waste()),
                     fmtPercent(q.unused()), Double.isNaN(q.fragmentation) ? ""
                             : ", allocator's fragmentation " + fmtPercent(q.fragmentation)));
         }
+        String table = sentence(rows);
         String source = p.source;
         if (score < 25) {
             return scored(vp, score)
@@ -123,7 +124,7 @@ public final class FragmentationRule extends HeapscopeRule {
                 + "but never had in use at its busiest is held by cached buffers of sizes no later request fitted, "
                 + "and by holes in partly used heaps. Peaks per pool, from " + source + ": " + table
                 + (p.cached >= 0 ? "The pool's cached bytes at its last sample: " + fmtBytes(p.cached)
-                        + (p.heaps >= 0 ? " in " + p.heaps + " heaps. " : ". ") : "");
+                        + (p.heaps >= 0 ? " in " + plural(p.heaps, "heap", "heaps") + ". " : ". ") : "");
         String solution = "Allocate buffers of " + pool + " in a few fixed sizes (round requests up to buckets) so "
                 + "freed buffers are reused; free short-lived and long-lived buffers from different pools or phases; "
                 + "call emptyCache() after a phase with a high peak; or lower HEAPSCOPE_LOW_WATERMARK_RATIO so the "

@@ -74,6 +74,28 @@ public final class FrameworkGrowthRule extends HeapscopeRule {
         }
     }
 
+    /** What to do about growth of one framework's memory (the agent's framework names, docs/agent.md). */
+    static String advice(String framework) {
+        switch (framework) {
+            case "jdk.direct":
+                return "Direct buffers are freed only when the garbage collector finds them unreachable: reuse them "
+                        + "(pool them) instead of allocating per request, drop references to those no longer needed, "
+                        + "and cap -XX:MaxDirectMemorySize so that pressure triggers their cleaning early.";
+            case "netty":
+                return "Netty buffers go back to their pool only on release(): check that every ByteBuf reaches "
+                        + "release() (ResourceLeakDetector at PARANOID level names the missing ones); growing chunks "
+                        + "with a flat in-use size point at thread caches or arenas kept by idle threads.";
+            case "ffm":
+                return "FFM segments are freed when their arena closes: allocate from confined or shared arenas "
+                        + "closed after use (try-with-resources), not from Arena.global() or long-lived auto arenas.";
+            case "unsafe":
+                return "Memory from Unsafe.allocateMemory is freed only by freeMemory: check that every block "
+                        + "reaches it, on error paths too.";
+            default:
+                return "Release what " + safe(framework) + " allocates once it is no longer needed.";
+        }
+    }
+
     @Override
     protected IResult evaluate(IItemCollection items, IPreferenceValueProvider vp) {
         List<String> types = new ArrayList<>();
@@ -133,16 +155,17 @@ public final class FrameworkGrowthRule extends HeapscopeRule {
         double warn = fraction(vp, WARNING_SHARE);
         long minGrowth = bytes(vp, MIN_GROWTH);
         Growth worst = null;
-        StringBuilder table = new StringBuilder();
+        List<String> rows = new ArrayList<>();
         for (Growth g : frameworks.values()) {
             g.score = g.growth() >= minGrowth ? RulesToolkit.mapExp100(g.share(), info, warn) : 0;
             if (worst == null || g.score > worst.score || (g.score == worst.score && g.growth() > worst.growth())) {
                 worst = g;
             }
-            table.append(String.format("%s: %s live at mid-recording, %s at the end (peak %s; %d allocations, %d "
-                    + "frees); ", safe(g.framework), fmtBytes(g.liveAtMid), fmtBytes(g.live), fmtBytes(g.peak),
+            rows.add(String.format("%s: %s live at mid-recording, %s at the end (peak %s; %d allocations, %d "
+                    + "frees)", safe(g.framework), fmtBytes(g.liveAtMid), fmtBytes(g.live), fmtBytes(g.peak),
                     g.allocations, g.frees));
         }
+        String table = sentence(rows);
         double seconds = (end - mid) / 1e9;
         if (worst.score < 25) {
             return scored(vp, worst.score)
@@ -160,9 +183,7 @@ public final class FrameworkGrowthRule extends HeapscopeRule {
                 + "Memory a framework takes at start-up and reuses stays flat; steady growth means buffers that "
                 + "are not released (direct buffers are freed only when the garbage collector clears them, Netty "
                 + "buffers only on release(), FFM segments when their arena closes).";
-        String solution = "Release what " + safe(worst.framework) + " allocates once done: call release() on Netty "
-                + "buffers, close confined or shared FFM arenas, free Unsafe memory; for direct buffers, reuse them or "
-                + "cap -XX:MaxDirectMemorySize so pressure triggers their cleaning. Record longer to confirm the trend.";
+        String solution = advice(worst.framework) + " Record longer to confirm the trend.";
         return scored(vp, worst.score).setSummary(summary).setExplanation(explanation).setSolution(solution)
                 .addResult(FRAMEWORK, safe(worst.framework)).addResult(GROWTH, memory(worst.growth()))
                 .addResult(LIVE_AT_END, memory(worst.live)).build();

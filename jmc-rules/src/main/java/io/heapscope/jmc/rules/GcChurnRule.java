@@ -109,8 +109,9 @@ public final class GcChurnRule extends HeapscopeRule {
             }
         }
         String gcText = gcs == 0 ? "The allocator's garbage collection did not run."
-                : String.format("The allocator's garbage collection ran %d times, releasing %d cached buffers (%s).",
-                        gcs, gcFreed, fmtBytes(gcReclaimed));
+                : String.format("The allocator's garbage collection ran %s, releasing %s (%s).",
+                        plural(gcs, "time", "times"), plural(gcFreed, "cached buffer", "cached buffers"),
+                        fmtBytes(gcReclaimed));
         if (worst == null) {
             return ok(vp, "No cached buffer was released.", gcText);
         }

@@ -137,6 +137,16 @@ abstract class HeapscopeRule extends AbstractRule {
         return Math.round(fraction * 100) + "%";
     }
 
+    /** "1 heap", "3 heaps". */
+    static String plural(long n, String singular, String plural) {
+        return n + " " + (n == 1 ? singular : plural);
+    }
+
+    /** Items joined by "; " and closed by ". " (empty when there are none). */
+    static String sentence(List<String> items) {
+        return items.isEmpty() ? "" : String.join("; ", items) + ". ";
+    }
+
     /** Text with braces replaced: JMC treats {@code {name}} in messages as a result placeholder. */
     static String safe(String s) {
         return s == null ? "" : s.replace('{', '(').replace('}', ')');

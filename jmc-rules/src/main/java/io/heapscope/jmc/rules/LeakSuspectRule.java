@@ -132,13 +132,13 @@ public final class LeakSuspectRule extends HeapscopeRule {
         Site top = suspects.get(0);
         long totalBuffers = 0;
         long totalBytes = 0;
-        StringBuilder list = new StringBuilder();
+        List<String> list = new ArrayList<>();
         for (int i = 0; i < suspects.size(); i++) {
             Site s = suspects.get(i);
             totalBuffers += s.unfreed;
             totalBytes += s.unfreedBytes;
             if (i < 5) {
-                list.append(String.format("%s: %d buffers, %s, %s of its %d allocations; ", safe(s.frame), s.unfreed,
+                list.add(String.format("%s: %d buffers, %s, %s of its %d allocations", safe(s.frame), s.unfreed,
                         fmtBytes(s.unfreedBytes), fmtPercent(s.unfreedShare()), s.allocations));
             }
         }
@@ -147,7 +147,7 @@ public final class LeakSuspectRule extends HeapscopeRule {
         String explanation = String.format("%d buffers (%s) handed out before the last %s of the recording were "
                 + "neither freed nor released by its end. Suspects by allocating frame: %s%s Buffers meant to live "
                 + "for the whole run (weights, long-lived caches) also show here; a real leak keeps growing from one "
-                + "recording to the next.", totalBuffers, fmtBytes(totalBytes), fmtPercent(tail), list, window);
+                + "recording to the next.", totalBuffers, fmtBytes(totalBytes), fmtPercent(tail), sentence(list), window);
         String solution = "Check that every buffer allocated at " + safe(top.frame) + " is freed (free() or closing "
                 + "its owner) on every path, including errors; record longer to see whether the unfreed bytes keep "
                 + "growing.";

@@ -123,8 +123,9 @@ public final class PendingFreeRule extends HeapscopeRule {
         }
         PoolPending p = pools.get(worst);
         String pool = worst.display(several);
-        String figures = String.format("In %s, %d of %d frees found the buffer still retained by the device "
-                + "(%s, retain count up to %d)%s.", pool, p.pending, p.frees, fmtBytes(p.pendingBytes), p.maxRetain,
+        String figures = String.format("In %s, %d of %d frees found the buffer still retained by the device%s%s.",
+                pool, p.pending, p.frees, p.pending == 0 ? ""
+                        : String.format(" (%s, retain count up to %d)", fmtBytes(p.pendingBytes), p.maxRetain),
                 p.peakReserved > 0 || p.peakPendingBuffers > 0
                         ? String.format("; at most %d buffers (%s) were pending at once, against a peak of %s reserved",
                                 p.peakPendingBuffers, fmtBytes(p.peakPendingBytes), fmtBytes(p.peakReserved))

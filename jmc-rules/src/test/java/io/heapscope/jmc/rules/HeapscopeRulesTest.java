@@ -166,9 +166,12 @@ class HeapscopeRulesTest {
     }
 
     @Test
-    void withoutHeapscopeEventsEveryRuleIsNotApplicable() throws Exception {
+    void withHeapscopeEventsDisabledEveryRuleIsNotApplicable() throws Exception {
         Path file = dir.resolve("jdk-only.jfr");
         try (Recording r = new Recording()) {
+            for (Class<? extends jdk.jfr.Event> c : io.heapscope.telemetry.testing.TestEvents.ALL) {
+                r.disable(c); // as a recording made without Heapscope's settings: the types known, not enabled
+            }
             r.enable("jdk.ActiveSetting");
             r.enable("jdk.ThreadSleep").withoutThreshold();
             r.start();
