@@ -13,6 +13,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import org.openjdk.jmc.common.item.IItemCollection;
 import org.openjdk.jmc.common.unit.IQuantity;
@@ -34,6 +36,11 @@ import org.openjdk.jmc.flightrecorder.rules.util.RulesToolkit;
  * rules, plus JMC's JDK rules if their jar is added) on each recording and prints one line per rule.
  */
 public final class Main {
+    /**
+     * JMC 9.1's parser logs one WARNING per recording for fields of newer JDKs it does not know (e.g. JDK 25's
+     * {@code thread.virtual}); harmless, so it is quieted unless {@code --verbose}. Held here: JUL keeps loggers weakly.
+     */
+    private static final Logger PARSER_LOG = Logger.getLogger("org.openjdk.jmc.flightrecorder.internal.parser");
     private static final String USAGE = String.join("\n",
             "usage: java -jar heapscope-jmc-rules.jar [options] FILE.jfr...",
             "  (default)          one line per rule: severity, score, rule, short explanation",
@@ -95,6 +102,9 @@ public final class Main {
         if (files.isEmpty()) {
             err.println(USAGE);
             return 1;
+        }
+        if (!verbose) {
+            PARSER_LOG.setLevel(Level.SEVERE);
         }
         if (format != null) {
             return jmcReport(format, min, verbose, files, out, err);
