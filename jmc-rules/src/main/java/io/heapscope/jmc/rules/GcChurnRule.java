@@ -32,6 +32,8 @@ public final class GcChurnRule extends HeapscopeRule {
             "Re-created share for a warning", "Share of released bytes allocated again at the same size", 50);
     static final TypedPreference<IQuantity> MIN_RECREATED = countPref("heapscope.churn.minCount",
             "Fewest re-created buffers", "Fewer re-created buffers than this are not reported", 8);
+    static final TypedPreference<IQuantity> MIN_RECREATED_BYTES = bytesPref("heapscope.churn.minBytes",
+            "Smallest re-created amount", "Fewer re-created bytes than this are not reported", 8L << 20);
 
     static final TypedResult<String> POOL = textResult("pool", "Pool", "Pool with the most re-created bytes");
     static final TypedResult<IQuantity> RECREATED = countResult("recreatedBuffers", "Re-created Buffers",
@@ -40,7 +42,7 @@ public final class GcChurnRule extends HeapscopeRule {
             "Bytes allocated again at the size of released buffers");
 
     public GcChurnRule() {
-        super(ID, "Off-heap garbage-collection churn", prefs(INFO_SHARE, WARNING_SHARE, MIN_RECREATED),
+        super(ID, "Off-heap garbage-collection churn", prefs(INFO_SHARE, WARNING_SHARE, MIN_RECREATED, MIN_RECREATED_BYTES),
                 results(POOL, RECREATED, RECREATED_BYTES),
                 RequiredEventsBuilder.create().addEventType(BUFFER_RELEASED, EventAvailability.ENABLED)
                         .addEventType(BUFFER_ALLOCATED, EventAvailability.ENABLED).build());
@@ -92,6 +94,7 @@ public final class GcChurnRule extends HeapscopeRule {
             }
         }
         long min = number(vp, MIN_RECREATED);
+        long minBytes = bytes(vp, MIN_RECREATED_BYTES);
         double info = fraction(vp, INFO_SHARE);
         double warn = fraction(vp, WARNING_SHARE);
         boolean several = PoolKey.severalAllocators(pools.keySet());
@@ -99,7 +102,7 @@ public final class GcChurnRule extends HeapscopeRule {
         double worstScore = -1;
         for (Map.Entry<PoolKey, PoolChurn> en : pools.entrySet()) {
             PoolChurn c = en.getValue();
-            double score = c.recreated >= min && c.releasedBytes > 0
+            double score = c.recreated >= min && c.recreatedBytes >= minBytes && c.releasedBytes > 0
                     ? RulesToolkit.mapExp100(c.recreatedBytes / (double) c.releasedBytes, info, warn)
                     : 0;
             if (score > worstScore || (score == worstScore && worst != null

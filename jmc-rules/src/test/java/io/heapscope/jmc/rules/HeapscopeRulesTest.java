@@ -150,6 +150,13 @@ class HeapscopeRulesTest {
     }
 
     @Test
+    void gcChurnOfAFewKibibytesIsNotReported() throws Exception {
+        Outcome o = run("tiny-churn", Workloads::tinyGcChurn).get(GcChurnRule.ID);
+        assertEquals(Severity.OK, o.sev(), o::toString);
+        contains(o, "10 released buffers (640 KiB) were followed by 10 allocations of the same size", o.explanation());
+    }
+
+    @Test
     void watermarkProximityComparesPeakInUseWithTheHighWatermarkLimit() throws Exception {
         Map<String, Outcome> outcomes = run("near-limit", Workloads::nearHighWatermark);
         Outcome o = warns(outcomes, WatermarkProximityRule.ID);

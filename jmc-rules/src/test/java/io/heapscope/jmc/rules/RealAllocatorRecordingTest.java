@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -41,9 +42,10 @@ class RealAllocatorRecordingTest {
     Path dir;
 
     @Test
-    void leakAndFailureOfTheRealAllocatorAreReportedAtTheTestsFrames() throws Exception {
+    void leakFailureAndWatermarkOfTheRealAllocatorAreReported() throws Exception {
         Path file = dir.resolve("real.jfr");
-        int flags = DebugVerbosity.ALLOCATIONS.bit() | DebugVerbosity.RECYCLES.bit() | DebugVerbosity.RELEASES.bit();
+        int flags = DebugVerbosity.ALLOCATIONS.bit() | DebugVerbosity.RECYCLES.bit() | DebugVerbosity.RELEASES.bit()
+                | DebugVerbosity.PROFILING.bit();
         try (Recording r = new Recording();
                 HostDevice device = HostDevice.builder().capacity(256 * MiB).build();
                 HeapAllocator allocator = HeapAllocator.builder(device).verbosity(flags)
@@ -51,6 +53,7 @@ class RealAllocatorRecordingTest {
             for (String t : TYPES) {
                 r.enable(t).withStackTrace();
             }
+            r.enable("heapscope.PoolStatistics").withPeriod(Duration.ofMillis(20));
             r.enable("jdk.ActiveSetting");
             r.start();
             List<MpsBuffer> kept = new ArrayList<>();
@@ -82,6 +85,11 @@ class RealAllocatorRecordingTest {
                 failure.summary());
         assertTrue(failure.explanation().contains("RealAllocatorRecordingTest.loadTooLargeModel"),
                 failure.explanation());
+
+        // 0.5 x 256 MiB; at most 22 MiB kept in use
+        Outcome watermark = outcomes.get(WatermarkProximityRule.ID);
+        assertEquals(Severity.OK, watermark.sev(), watermark::toString);
+        assertTrue(watermark.explanation().contains("of a 128 MiB high watermark limit"), watermark.explanation());
     }
 
     private static void keepActivationsForever(HeapAllocator a, List<MpsBuffer> kept) {

@@ -213,6 +213,17 @@ final class Workloads {
         }
     }
 
+    /** The same pattern with 64 KiB buffers: 640 KiB re-created in all is below the rule's 8 MiB floor. */
+    static void tinyGcChurn() {
+        TestAllocator a = new TestAllocator(10, "tiny-churn");
+        for (int round = 0; round < 10; round++) {
+            a.release(SHARED_SMALL, 10 + round, 64 * KiB, 3);
+            a.garbageCollection(SHARED_SMALL, 1, 64 * KiB, 128 * KiB);
+            a.allocate(SHARED_SMALL, 100 + round, 64 * KiB);
+            a.free(SHARED_SMALL, 100 + round, 64 * KiB, 1);
+        }
+    }
+
     // ---- watermark ----
 
     /** In use climbs to 980 MiB under a 1 GiB high watermark limit. */
