@@ -85,6 +85,7 @@ class HeapscopeRulesTest {
         contains(o, "PRIVATE_LARGE", o.summary());
         contains(o, "1 GiB", o.summary());
         contains(o, "92 MiB", o.summary()); // peak in use: 64 + 4 * 7
+        contains(o, "804 MiB more than one heap's worth", o.summary()); // 1024 - 92 - 128
         contains(o, "heapscope.PoolStatistics", o.explanation());
         assertFalse(o.summary().contains("SHARED_SMALL"), o.summary());
     }
@@ -97,6 +98,14 @@ class HeapscopeRulesTest {
         contains(o, "512 MiB", o.summary());
         contains(o, "64 MiB", o.summary());
         contains(o, "heap and buffer events", o.explanation());
+    }
+
+    @Test
+    void oneHeapOfSlackIsNotFragmentation() throws Exception {
+        Outcome o = run("one-heap", Workloads::oneLargeHeapLightlyUsed).get(FragmentationRule.ID);
+        assertEquals(Severity.OK, o.sev(), o::toString);
+        contains(o, "PRIVATE_LARGE: peak reserved 1 GiB, peak in use 20 MiB, never used ", o.explanation());
+        contains(o, " MiB (98%), heap 1 GiB", o.explanation());
     }
 
     @Test

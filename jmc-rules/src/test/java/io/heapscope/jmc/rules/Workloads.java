@@ -96,20 +96,23 @@ final class Workloads {
 
     // ---- fragmentation ----
 
-    /** PRIVATE_LARGE reserves 1 GiB of heaps but never has more than 96 MiB in use. */
+    /** PRIVATE_LARGE reserves 1 GiB in eight 128 MiB heaps but never has more than 92 MiB in use. */
     static void fragmentedPool() {
         TestAllocator a = new TestAllocator(2, "fragmented");
         for (int i = 0; i < 8; i++) {
-            a.poolStatistics(PRIVATE_LARGE, stats(1 * GiB, (64 + 4 * i) * MiB, 0, 0, 4 * GiB));
+            long inUse = (64 + 4 * i) * MiB;
+            a.poolStatistics(PRIVATE_LARGE, new Stats(1 * GiB, inUse, 1 * GiB - inUse, 8, 40, 30, 0, 0, 4 * GiB,
+                    3 * GiB, 1 * GiB + 8 * MiB, 0.9));
             a.poolStatistics(SHARED_SMALL, stats(8 * MiB, 7 * MiB, 0, 0, 4 * GiB));
         }
     }
 
-    /** The same without pool statistics: two 256 MiB heaps for at most 64 MiB of buffers in use. */
+    /** The same without pool statistics: eight 64 MiB heaps for at most 64 MiB of buffers in use. */
     static void fragmentedPoolFromEvents() {
         TestAllocator a = new TestAllocator(3, "fragmented-events");
-        a.heapAllocated(PRIVATE_LARGE, 1, 256 * MiB);
-        a.heapAllocated(PRIVATE_LARGE, 2, 256 * MiB);
+        for (int h = 1; h <= 8; h++) {
+            a.heapAllocated(PRIVATE_LARGE, h, 64 * MiB);
+        }
         for (int round = 0; round < 3; round++) {
             for (int i = 0; i < 8; i++) {
                 a.allocate(PRIVATE_LARGE, 10 + round * 8 + i, 8 * MiB);
@@ -118,6 +121,14 @@ final class Workloads {
                 a.free(PRIVATE_LARGE, 10 + round * 8 + i, 8 * MiB, 1);
             }
         }
+    }
+
+    /** One 1 GiB heap (the unit of reservation of large pools) holding 20 MiB: slack, not fragmentation. */
+    static void oneLargeHeapLightlyUsed() {
+        TestAllocator a = new TestAllocator(11, "one-heap");
+        a.heapAllocated(PRIVATE_LARGE, 1, 1 * GiB);
+        a.allocate(PRIVATE_LARGE, 1, 20 * MiB);
+        a.free(PRIVATE_LARGE, 1, 20 * MiB, 1);
     }
 
     // ---- allocation failures ----
