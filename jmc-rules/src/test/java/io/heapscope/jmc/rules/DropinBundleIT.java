@@ -24,16 +24,18 @@ import org.openjdk.jmc.flightrecorder.rules.IRule;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.wiring.BundleWiring;
 import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
- * The dropin jar in an OSGi framework (Equinox, as in the JMC app) beside JMC 9.1.2's own bundles: it resolves
- * against them, and the rules load through its bundle class loader with the service loader, which is what JMC's
- * {@code ExtensionRuleProvider} does for each bundle contributing to the {@code ruleProvider} extension point; one
- * rule then evaluates a recording with JMC's parser, all classes from the bundles.
+ * The dropin jar in an OSGi framework (Equinox, as in the JMC app) beside JMC 9.1.2's own bundles and Eclipse's
+ * extension registry: it resolves against them; the registry finds its contribution to JMC's {@code ruleProvider}
+ * extension point (declared by JMC's rules bundle); the service loader on the contributor's bundle class loader, which
+ * is what JMC's {@code ExtensionRuleProvider} does, finds the seven rules; one rule then evaluates a recording with
+ * JMC's parser, all classes from the bundles.
  */
 class DropinBundleIT {
     @TempDir
@@ -44,7 +46,7 @@ class DropinBundleIT {
     }
 
     @Test
-    void dropinResolvesAgainstJmcsBundlesAndItsRulesLoadAndRun() throws Exception {
+    void dropinContributesToJmcsRuleProviderAndItsRulesLoadAndRun() throws Exception {
         Path recording = RuleReports.record(dir.resolve("churn.jfr"), Workloads::gcChurn);
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).findFirst().orElseThrow();
         Framework framework = factory.newFramework(Map.of(Constants.FRAMEWORK_STORAGE, dir.resolve("osgi").toString(),
@@ -56,6 +58,8 @@ class DropinBundleIT {
             for (String loc : List.of(location(org.owasp.encoder.Encode.class),
                     location(net.jpountz.lz4.LZ4Factory.class), location(IItem.class),
                     location(JfrLoaderToolkit.class), location(IRule.class),
+                    location(org.eclipse.core.runtime.IExtensionRegistry.class),
+                    location(org.eclipse.core.runtime.IProgressMonitor.class),
                     new File(System.getProperty("heapscope.jmc.dropin.jar")).toURI().toString())) {
                 Bundle b = ctx.installBundle(loc);
                 bundles.put(b.getSymbolicName(), b);
@@ -66,9 +70,32 @@ class DropinBundleIT {
             ours.start();
             assertEquals(Bundle.ACTIVE, ours.getState());
 
+            // the extension registry reads plugin.xml: the dropin contributes to JMC's ruleProvider extension point,
+            // and JMC's ExtensionRuleProvider takes the contributor's bundle class loader from there
+            Bundle registryBundle = bundles.get("org.eclipse.equinox.registry");
+            registryBundle.start();
+            // all references, unchecked: the test's class path also has the registry's classes, which the
+            // framework's own class space would otherwise consider a different package
+            ServiceReference<?>[] refs = ctx.getAllServiceReferences("org.eclipse.core.runtime.IExtensionRegistry",
+                    null);
+            assertNotNull(refs, "extension registry service");
+            ServiceReference<?> ref = refs[0];
+            Object registry = ctx.getService(ref);
+            Class<?> registryType = registryBundle.loadClass("org.eclipse.core.runtime.IExtensionRegistry");
+            Class<?> elementType = registryBundle.loadClass("org.eclipse.core.runtime.IConfigurationElement");
+            Class<?> contributorType = registryBundle.loadClass("org.eclipse.core.runtime.IContributor");
+            Object[] elements = (Object[]) registryType.getMethod("getConfigurationElementsFor", String.class)
+                    .invoke(registry, "org.openjdk.jmc.flightrecorder.rules.ruleProvider");
+            List<String> contributors = new ArrayList<>();
+            for (Object element : elements) {
+                Object contributor = elementType.getMethod("getContributor").invoke(element);
+                contributors.add((String) contributorType.getMethod("getName").invoke(contributor));
+            }
+            assertEquals(List.of("io.heapscope.jmc.rules"), contributors);
+
             Bundle rulesApi = bundles.get("org.openjdk.jmc.flightrecorder.rules");
             Class<?> iRule = rulesApi.loadClass("org.openjdk.jmc.flightrecorder.rules.IRule");
-            ClassLoader loader = ours.adapt(BundleWiring.class).getClassLoader();
+            ClassLoader loader = bundles.get(contributors.get(0)).adapt(BundleWiring.class).getClassLoader();
             List<Object> rules = new ArrayList<>();
             for (Object r : ServiceLoader.load(iRule, loader)) {
                 rules.add(r);
