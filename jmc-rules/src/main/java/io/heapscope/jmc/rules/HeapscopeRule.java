@@ -15,6 +15,7 @@ import org.openjdk.jmc.common.util.IPreferenceValueProvider;
 import org.openjdk.jmc.common.util.TypedPreference;
 import org.openjdk.jmc.flightrecorder.rules.AbstractRule;
 import org.openjdk.jmc.flightrecorder.rules.IResult;
+import org.openjdk.jmc.flightrecorder.rules.IResultValueProvider;
 import org.openjdk.jmc.flightrecorder.rules.ResultBuilder;
 import org.openjdk.jmc.flightrecorder.rules.Severity;
 import org.openjdk.jmc.flightrecorder.rules.TypedResult;
@@ -47,8 +48,7 @@ abstract class HeapscopeRule extends AbstractRule {
     }
 
     @Override
-    protected final IResult getResult(IItemCollection items, IPreferenceValueProvider vp,
-            org.openjdk.jmc.flightrecorder.rules.IResultValueProvider rp) {
+    protected final IResult getResult(IItemCollection items, IPreferenceValueProvider vp, IResultValueProvider rp) {
         return evaluate(items, vp == null ? IPreferenceValueProvider.DEFAULT_VALUES : vp);
     }
 

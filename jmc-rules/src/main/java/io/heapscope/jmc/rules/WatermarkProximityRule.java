@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.openjdk.jmc.common.item.IItemCollection;
+import org.openjdk.jmc.common.item.IItemIterable;
 import org.openjdk.jmc.common.unit.IQuantity;
 import org.openjdk.jmc.common.util.IPreferenceValueProvider;
 import org.openjdk.jmc.common.util.TypedPreference;
@@ -66,7 +67,7 @@ public final class WatermarkProximityRule extends HeapscopeRule {
     protected IResult evaluate(IItemCollection items, IPreferenceValueProvider vp) {
         Map<PoolKey, AllocatorPeaks> allocators = new LinkedHashMap<>();
         List<String> types = new ArrayList<>();
-        for (org.openjdk.jmc.common.item.IItemIterable it : items) {
+        for (IItemIterable it : items) {
             String id = it.getType().getIdentifier();
             if (id.startsWith(HeapscopeEventTypes.PREFIX) && !types.contains(id)) {
                 types.add(id);
