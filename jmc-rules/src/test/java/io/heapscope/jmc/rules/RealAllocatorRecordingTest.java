@@ -63,7 +63,7 @@ class RealAllocatorRecordingTest {
                 Thread.sleep(2);
             }
             assertThrows(MpsOutOfMemoryException.class, () -> loadTooLargeModel(allocator));
-            Thread.sleep(300);
+            Thread.sleep(150);
             prefetchAtTheEnd(allocator, kept);
             r.stop();
             r.dump(file);

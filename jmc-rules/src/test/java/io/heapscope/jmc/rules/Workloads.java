@@ -43,7 +43,7 @@ final class Workloads {
             Thread.sleep(5);
         }
         releaseIdleCache(a);
-        Thread.sleep(300);
+        Thread.sleep(150);
         lastMomentAllocations(a);
     }
 
@@ -159,7 +159,7 @@ final class Workloads {
             tidyStep(a, 500 + i);
             Thread.sleep(2);
         }
-        Thread.sleep(400);
+        Thread.sleep(150);
         prefetchNextBatch(a);
     }
 
@@ -170,7 +170,7 @@ final class Workloads {
             tidyStep(a, 500 + i);
             Thread.sleep(2);
         }
-        Thread.sleep(400);
+        Thread.sleep(150);
         prefetchNextBatch(a);
     }
 
