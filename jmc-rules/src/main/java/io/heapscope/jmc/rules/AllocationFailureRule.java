@@ -2,6 +2,7 @@ package io.heapscope.jmc.rules;
 
 import static io.heapscope.jmc.rules.HeapscopeEventTypes.ALLOCATION_FAILED;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,8 +12,6 @@ import org.openjdk.jmc.common.util.IPreferenceValueProvider;
 import org.openjdk.jmc.flightrecorder.rules.IResult;
 import org.openjdk.jmc.flightrecorder.rules.TypedResult;
 import org.openjdk.jmc.flightrecorder.rules.util.RulesToolkit;
-import org.openjdk.jmc.flightrecorder.rules.util.RulesToolkit.EventAvailability;
-import org.openjdk.jmc.flightrecorder.rules.util.RulesToolkit.RequiredEventsBuilder;
 
 /** Allocation failures: out of device memory, or the high watermark limit reached. One failure is a warning. */
 public final class AllocationFailureRule extends HeapscopeRule {
@@ -25,12 +24,15 @@ public final class AllocationFailureRule extends HeapscopeRule {
 
     public AllocationFailureRule() {
         super(ID, "Off-heap allocation failures", prefs(AppFrames.EXCLUDED_PACKAGES),
-                results(FAILURES, LARGEST, MESSAGE),
-                RequiredEventsBuilder.create().addEventType(ALLOCATION_FAILED, EventAvailability.ENABLED).build());
+                results(FAILURES, LARGEST, MESSAGE), Collections.emptyMap());
     }
 
     @Override
     protected IResult evaluate(IItemCollection items, IPreferenceValueProvider vp) {
+        if (!noneHappened(items, ALLOCATION_FAILED)) {
+            return notApplicable(vp, "The recording has no heapscope.AllocationFailed events and no allocator events: "
+                    + "enable the Heapscope events (heapscope.jfc).");
+        }
         AppFrames frames = new AppFrames(vp.getPreferenceValue(AppFrames.EXCLUDED_PACKAGES));
         long failures = 0;
         long atWatermark = 0;

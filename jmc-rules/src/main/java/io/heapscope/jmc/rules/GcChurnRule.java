@@ -44,8 +44,7 @@ public final class GcChurnRule extends HeapscopeRule {
     public GcChurnRule() {
         super(ID, "Off-heap garbage-collection churn", prefs(INFO_SHARE, WARNING_SHARE, MIN_RECREATED, MIN_RECREATED_BYTES),
                 results(POOL, RECREATED, RECREATED_BYTES),
-                RequiredEventsBuilder.create().addEventType(BUFFER_RELEASED, EventAvailability.ENABLED)
-                        .addEventType(BUFFER_ALLOCATED, EventAvailability.ENABLED).build());
+                RequiredEventsBuilder.create().addEventType(BUFFER_ALLOCATED, EventAvailability.ENABLED).build());
     }
 
     static final class PoolChurn {
@@ -57,6 +56,9 @@ public final class GcChurnRule extends HeapscopeRule {
 
     @Override
     protected IResult evaluate(IItemCollection items, IPreferenceValueProvider vp) {
+        if (!noneHappened(items, BUFFER_RELEASED)) {
+            return notApplicable(vp, "heapscope.BufferReleased was disabled in this recording.");
+        }
         Map<PoolKey, PoolChurn> pools = new LinkedHashMap<>();
         Map<String, Long> releasedSizes = new HashMap<>();
         long gcs = 0;
@@ -93,6 +95,7 @@ public final class GcChurnRule extends HeapscopeRule {
                 }
             }
         }
+        pools.values().removeIf(c -> c.released == 0);
         long min = number(vp, MIN_RECREATED);
         long minBytes = bytes(vp, MIN_RECREATED_BYTES);
         double info = fraction(vp, INFO_SHARE);

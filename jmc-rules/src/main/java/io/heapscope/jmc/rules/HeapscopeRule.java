@@ -69,6 +69,24 @@ abstract class HeapscopeRule extends AbstractRule {
         return RulesToolkit.getNotApplicableResult(this, vp, summary);
     }
 
+    /**
+     * Whether the rule can tell that no event of {@code typeId} happened: the type is in the recording and enabled,
+     * or it is absent (JFR describes an event class only once it is loaded, so a failure type the program never hit
+     * is missing) while the recording has the allocator's buffer or heap events. False when the type was disabled
+     * or nothing of the allocator was recorded.
+     */
+    static boolean noneHappened(IItemCollection items, String typeId) {
+        EventAvailability a = RulesToolkit.getEventAvailability(items, typeId);
+        if (a == EventAvailability.AVAILABLE || a == EventAvailability.ENABLED) {
+            return true;
+        }
+        if (a == EventAvailability.DISABLED) {
+            return false;
+        }
+        return recorded(items, HeapscopeEventTypes.BUFFER_ALLOCATED)
+                || recorded(items, HeapscopeEventTypes.HEAP_ALLOCATED);
+    }
+
     /** True when the type is in the recording (enabled, or with events). */
     static boolean recorded(IItemCollection items, String typeId) {
         EventAvailability a = RulesToolkit.getEventAvailability(items, typeId);

@@ -27,7 +27,7 @@ import org.openjdk.jmc.flightrecorder.rules.util.RulesToolkit.RequiredEventsBuil
  * Leak suspects: buffers handed out (allocated or recycled) and not freed by the end of the recording, grouped by the
  * application frame that asked for them. As async-profiler's {@code --leak}, allocations in the last part of the
  * recording (10% by default) are ignored: they had no time to be freed. A group is a suspect when it has at least a
- * few such buffers; its score grows with the share of the site's allocations that were never freed.
+ * few such buffers (4) and bytes (1 MiB); its score grows with the share of the site's allocations never freed.
  */
 public final class LeakSuspectRule extends HeapscopeRule {
     public static final String ID = "HeapscopeLeakSuspects";
@@ -36,6 +36,8 @@ public final class LeakSuspectRule extends HeapscopeRule {
             "Ignored end of recording", "Allocations in this last share of the recording are not suspects", 10);
     static final TypedPreference<IQuantity> MIN_COUNT = countPref("heapscope.leak.minCount",
             "Fewest unfreed buffers", "A site with fewer unfreed buffers is not a suspect", 4);
+    static final TypedPreference<IQuantity> MIN_BYTES = bytesPref("heapscope.leak.minBytes",
+            "Smallest unfreed amount", "A site with fewer unfreed bytes is not a suspect", 1L << 20);
     static final TypedPreference<IQuantity> INFO_SHARE = percentPref("heapscope.leak.info",
             "Unfreed share for information", "Share of a site's allocations never freed", 25);
     static final TypedPreference<IQuantity> WARNING_SHARE = percentPref("heapscope.leak.warning",
@@ -48,7 +50,7 @@ public final class LeakSuspectRule extends HeapscopeRule {
             "Bytes of the top suspect never freed");
 
     public LeakSuspectRule() {
-        super(ID, "Off-heap leak suspects", prefs(IGNORED_TAIL, MIN_COUNT, INFO_SHARE, WARNING_SHARE,
+        super(ID, "Off-heap leak suspects", prefs(IGNORED_TAIL, MIN_COUNT, MIN_BYTES, INFO_SHARE, WARNING_SHARE,
                 AppFrames.EXCLUDED_PACKAGES), results(TOP_SITE, UNFREED, UNFREED_BYTES),
                 RequiredEventsBuilder.create().addEventType(BUFFER_ALLOCATED, EventAvailability.ENABLED).build());
     }
@@ -112,11 +114,12 @@ public final class LeakSuspectRule extends HeapscopeRule {
             s.unfreedBytes += l.size();
         }
         long minCount = number(vp, MIN_COUNT);
+        long minBytes = bytes(vp, MIN_BYTES);
         double info = fraction(vp, INFO_SHARE);
         double warn = fraction(vp, WARNING_SHARE);
         List<Site> suspects = new ArrayList<>();
         for (Site s : sites.values()) {
-            if (s.unfreed >= minCount) {
+            if (s.unfreed >= minCount && s.unfreedBytes >= minBytes) {
                 s.score = RulesToolkit.mapExp100(s.unfreedShare(), info, warn);
                 suspects.add(s);
             }
@@ -126,8 +129,16 @@ public final class LeakSuspectRule extends HeapscopeRule {
         String window = String.format("Allocations in the last %s of the recording (%d buffers still live) are "
                 + "ignored, as async-profiler's --leak does.", fmtPercent(tail), ignored);
         if (suspects.isEmpty()) {
-            return ok(vp, "No off-heap leak suspects: allocations made before the end of the recording were freed.",
-                    String.format("%d buffers were freed or released during the recording. %s", frees, window));
+            long unfreed = 0;
+            long unfreedBytes = 0;
+            for (Site s : sites.values()) {
+                unfreed += s.unfreed;
+                unfreedBytes += s.unfreedBytes;
+            }
+            return ok(vp, "No off-heap leak suspects.", String.format("%d buffers were freed or released during the "
+                    + "recording; %d (%s) handed out earlier stayed unfreed, none from a site with at least %d such "
+                    + "buffers and %s. %s", frees, unfreed, fmtBytes(unfreedBytes), minCount, fmtBytes(minBytes),
+                    window));
         }
         Site top = suspects.get(0);
         long totalBuffers = 0;

@@ -26,7 +26,10 @@ record PoolKey(long allocatorId, String allocatorName, String pool) {
     }
 
     String allocatorLabel() {
-        return allocatorName != null && !allocatorName.isEmpty() ? allocatorName : "allocator #" + allocatorId;
+        if (allocatorName != null && !allocatorName.isEmpty()) {
+            return allocatorName;
+        }
+        return allocatorId == 0 ? "the allocator (no id recorded)" : "allocator #" + allocatorId;
     }
 
     /** The pool's name, qualified by its allocator when the recording has more than one allocator. */

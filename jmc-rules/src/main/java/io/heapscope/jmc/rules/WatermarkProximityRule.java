@@ -115,11 +115,11 @@ public final class WatermarkProximityRule extends HeapscopeRule {
         double warn = fraction(vp, WARNING_SHARE);
         double score = RulesToolkit.mapExp100(a.share(), info, warn);
         String who = worst.allocatorLabel();
-        String figures = String.format("%s: peak in use %s of a %s high watermark limit (%s); peak reserved %s, "
-                + "peak device allocated %s, low watermark %s; memory pressure entered %d times; %d allocations "
-                + "failed at the limit.", who, fmtBytes(a.peakInUse), fmtBytes(a.limit), fmtPercent(a.share()),
-                fmtBytes(a.peakReserved), fmtBytes(a.peakDevice), fmtBytes(a.lowLimit), a.pressureEntered,
-                a.failuresAtLimit);
+        String figures = String.format("%s: peak in use %s of a %s high watermark limit (%s); peak reserved %s%s, "
+                + "low watermark %s; memory pressure entered %s; %s failed at the limit.", who,
+                fmtBytes(a.peakInUse), fmtBytes(a.limit), fmtPercent(a.share()), fmtBytes(a.peakReserved),
+                a.peakDevice > 0 ? ", peak device allocated " + fmtBytes(a.peakDevice) : "", fmtBytes(a.lowLimit),
+                plural(a.pressureEntered, "time", "times"), plural(a.failuresAtLimit, "allocation", "allocations"));
         if (score < 25) {
             return scored(vp, score).setSummary(String.format("Off-heap use stayed well below the high watermark "
                     + "(peak %s of the limit).", fmtPercent(a.share()))).setExplanation(figures)

@@ -142,6 +142,12 @@ class HeapscopeRulesTest {
     }
 
     @Test
+    void leakSuspectsNeedAtLeastAMebibyteUnfreed() throws Exception {
+        Outcome o = run("tiny-unfreed", Workloads::tinyUnfreedAllocations).get(LeakSuspectRule.ID);
+        assertEquals(Severity.OK, o.sev(), o::toString);
+    }
+
+    @Test
     void pendingFreesNameThePoolAndTheFreeingFrame() throws Exception {
         Map<String, Outcome> outcomes = run("pending", Workloads::pendingFrees);
         Outcome o = warns(outcomes, PendingFreeRule.ID);

@@ -174,6 +174,17 @@ final class Workloads {
         prefetchNextBatch(a);
     }
 
+    /** 30 buffers of 4 bytes never freed (as FFM's global arena does): under the 1 MiB floor, no suspect. */
+    static void tinyUnfreedAllocations() throws InterruptedException {
+        TestAllocator a = new TestAllocator(12, "tiny");
+        for (int i = 0; i < 30; i++) {
+            a.allocate(SHARED_SMALL, 10 + i, 4);
+        }
+        Thread.sleep(150);
+        a.allocate(SHARED_SMALL, 99, 4);
+        a.free(SHARED_SMALL, 99, 4, 1);
+    }
+
     private static void cacheEmbeddingsWithoutFree(TestAllocator a, long id) {
         a.allocate(PRIVATE_LARGE, id, 2 * MiB);
     }
