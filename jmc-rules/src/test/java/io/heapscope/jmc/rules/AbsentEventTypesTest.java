@@ -56,13 +56,13 @@ class AbsentEventTypesTest {
             r.stop();
             r.dump(file);
         }
+        Map<String, Outcome> outcomes = RuleReports.report(file);
         var items = JfrLoaderToolkit.loadEvents(file.toFile());
         assertEquals(EventAvailability.UNKNOWN, RulesToolkit.getEventAvailability(items, "heapscope.AllocationFailed"),
                 "precondition: the failure event class was never loaded");
         assertEquals(EventAvailability.UNKNOWN, RulesToolkit.getEventAvailability(items, "heapscope.BufferReleased"),
                 "precondition: the release event class was never loaded");
 
-        Map<String, Outcome> outcomes = RuleReports.report(file);
         Outcome failures = outcomes.get(AllocationFailureRule.ID);
         assertEquals(Severity.OK, failures.sev(), failures::toString);
         assertEquals("No off-heap allocation failed.", failures.summary());

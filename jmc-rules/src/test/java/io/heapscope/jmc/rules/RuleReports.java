@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -22,6 +24,13 @@ import jdk.jfr.Recording;
 
 /** Makes recordings with real JFR and reads them back through JMC's headless rules report (JfrRulesReport). */
 final class RuleReports {
+    /** JMC 9.1.2's parser warns once per recording about JDK 25's thread field 'virtual'; harmless noise in tests. */
+    private static final Logger PARSER_LOG = Logger.getLogger("org.openjdk.jmc.flightrecorder.internal.parser");
+
+    static {
+        PARSER_LOG.setLevel(Level.SEVERE);
+    }
+
     private RuleReports() {
     }
 
