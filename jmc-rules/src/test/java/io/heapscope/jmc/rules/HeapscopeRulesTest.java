@@ -182,7 +182,7 @@ class HeapscopeRulesTest {
     void frameworkGrowthNamesTheFrameworkAndTheAllocatingFrame() throws Exception {
         Map<String, Outcome> outcomes = run("direct-growth", Workloads::growingDirectMemory);
         Outcome o = warns(outcomes, FrameworkGrowthRule.ID);
-        contains(o, "jdk.direct off-heap memory grew by", o.summary());
+        contains(o, "jdk.direct off-heap memory grew by 30 MiB in the second half", o.summary());
         contains(o, "to 40 MiB live", o.summary());
         contains(o, "io.heapscope.jmc.rules.Workloads.cacheDirectBuffers", o.explanation());
     }
