@@ -4,6 +4,7 @@ import io.heapscope.agent.report.RecordingReport;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The command-line tool in the agent jar: {@code attach}, {@code report}, {@code help}. */
 public final class Main {
@@ -77,8 +78,37 @@ public final class Main {
         System.out.println("heapscope agent attached to " + pid + ": " + status.substring(4));
     }
 
+    /**
+     * {@code report --rules FILE.jfr [options]}: JDK Mission Control's rules engine with Heapscope's rules, run from the
+     * {@code heapscope-jmc-rules.jar} beside this jar (JMC's libraries are not in the agent, which must stay small).
+     */
+    private static int rules(String[] args) throws Exception {
+        Path here = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path dir = Files.isDirectory(here) ? here : here.getParent();
+        List<Path> candidates = List.of(dir.resolve("heapscope-jmc-rules.jar"),
+                dir.resolveSibling("jmc-rules").resolve("target").resolve("heapscope-jmc-rules.jar"),
+                dir.getParent() == null ? dir : dir.getParent().resolve("jmc-rules/target/heapscope-jmc-rules.jar"));
+        Path jar = candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+        if (jar == null) {
+            System.err.println("heapscope: report --rules needs heapscope-jmc-rules.jar beside heapscope-agent.jar"
+                    + " (build: mvn -pl jmc-rules -am package; or run java -jar heapscope-jmc-rules.jar FILE.jfr)");
+            return 2;
+        }
+        String[] rest = java.util.Arrays.stream(args).skip(1).filter(a -> !a.equals("--rules")).toArray(String[]::new);
+        try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[]{jar.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
+            Class<?> main = Class.forName("io.heapscope.jmc.rules.Main", true, loader);
+            Object rc = main.getMethod("run", String[].class, java.io.PrintStream.class, java.io.PrintStream.class)
+                    .invoke(null, rest, System.out, System.err);
+            return (Integer) rc;
+        }
+    }
+
     /** report --html / --diff, replay, export (timeline and interchange commands); -1 when not one of them. */
     private static int dispatchTimeline(String[] args) throws Exception {
+        if (args[0].equals("report") && List.of(args).contains("--rules")) {
+            return rules(args);
+        }
         if (args[0].equals("report") && io.heapscope.agent.timeline.ReportCommands.handles(args)) {
             return io.heapscope.agent.timeline.ReportCommands.run(args, System.out, System.err);
         }
@@ -98,6 +128,7 @@ public final class Main {
                   java -jar heapscope-agent.jar report <file.jfr> [--json]
                   java -jar heapscope-agent.jar report --html OUT.html <file.jfr>    memory timeline page
                   java -jar heapscope-agent.jar report --diff A.jfr B.jfr            per-site/pool deltas
+                  java -jar heapscope-agent.jar report --rules <file.jfr> [--verbose] [--html OUT.html]  JMC rules
                   java -jar heapscope-agent.jar replay FILE [--capacity 8g,12g] [--sizing unified,discrete]
                         [--high R,..] [--low R,..] [--backend host] [--html OUT.html] [--json OUT.json]
                   java -jar heapscope-agent.jar export --memory-viz OUT.pickle FILE  PyTorch snapshot

@@ -59,6 +59,18 @@ class CommandLineJarIT {
     }
 
     @Test
+    void theAgentsReportRulesCommandRunsTheRulesFromTheJarBesideIt() throws Exception {
+        Path agent = Path.of("..", "agent", "target", "heapscope-agent.jar").toAbsolutePath().normalize();
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(agent),
+                "the agent jar is built earlier in the same reactor: " + agent);
+        Path recording = RuleReports.record(dir.resolve("gc-churn.jfr"), Workloads::gcChurn);
+        Run r = java(dir, "-jar", agent.toString(), "report", "--rules", recording.toString());
+        assertEquals(0, r.status(), r.output());
+        assertTrue(r.output().lines().anyMatch(l -> l.startsWith("WARNING") && l.contains("(HeapscopeGcChurn)")),
+                r.output());
+    }
+
+    @Test
     void dropinJarIsAnOsgiBundleContributingToJmcsRuleProvider() throws Exception {
         try (JarFile jar = new JarFile(jar("heapscope.jmc.dropin.jar").toFile())) {
             Manifest m = jar.getManifest();
