@@ -32,6 +32,7 @@ public final class Replayer {
      * @param setting        the configuration
      * @param events         alloc + free operations replayed
      * @param loopSeconds    wall time of the replay loop alone
+     * @param loopCpuSeconds CPU time of the replaying thread during the loop (robust to a contended machine)
      * @param firstOomEvent  index (in the workload, 0-based) of the first allocation that ran out of memory, or -1
      * @param firstOomMessage the allocator's message for it, or ""
      * @param ooms           allocations that ran out of memory
@@ -43,11 +44,17 @@ public final class Replayer {
      * @param highWatermark  the high watermark limit in force (bytes)
      * @param lowWatermark   the low watermark limit in force (bytes)
      */
-    public record Outcome(ReplaySetting setting, long events, double loopSeconds, long firstOomEvent,
+    public record Outcome(ReplaySetting setting, long events, double loopSeconds, double loopCpuSeconds,
+                          long firstOomEvent,
                           String firstOomMessage, long ooms, long peakReserved, long peakInUse, long heapsCreated,
                           long gcPasses, long unmatchedFrees, long highWatermark, long lowWatermark) {
         public double eventsPerSecond() {
             return loopSeconds == 0 ? 0 : events / loopSeconds;
+        }
+
+        /** Events per CPU-second of the replaying thread. */
+        public double eventsPerCpuSecond() {
+            return loopCpuSeconds <= 0 ? 0 : events / loopCpuSeconds;
         }
 
         public Map<String, Object> toMap() {
@@ -66,6 +73,7 @@ public final class Replayer {
             m.put("high_watermark_bytes", highWatermark);
             m.put("low_watermark_bytes", lowWatermark);
             m.put("loop_seconds", loopSeconds);
+            m.put("loop_cpu_seconds", loopCpuSeconds);
             m.put("loop_events_per_second", Math.round(eventsPerSecond()));
             return m;
         }
@@ -135,6 +143,8 @@ public final class Replayer {
         String firstOomMessage = "";
         allocator.resetPeakStats();
         allocator.resetAccumulatedStats();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for (int i = 0; i < n; i++) {
             byte kind = w.kind(i);
@@ -190,6 +200,7 @@ public final class Replayer {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
+        double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
         AllocatorStatistics stats = allocator.stats();
         long high = allocator.getHighWatermarkLimit();
         long low = allocator.getLowWatermarkLimit();
@@ -197,7 +208,7 @@ public final class Replayer {
             recorder.freeze();
         }
         live.forEachValue(allocator::free);
-        return new Outcome(s, replayed, seconds, firstOom, firstOomMessage == null ? "" : firstOomMessage, ooms,
+        return new Outcome(s, replayed, seconds, cpuSeconds, firstOom, firstOomMessage == null ? "" : firstOomMessage, ooms,
                 stats.reserved().peak(), stats.inUse().peak(), stats.heapsAllocated(), stats.gcPasses(), unmatched,
                 high, low);
     }

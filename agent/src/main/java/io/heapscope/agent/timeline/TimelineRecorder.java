@@ -319,7 +319,7 @@ public final class TimelineRecorder implements AllocatorListener {
         if (site < 0) {
             return;
         }
-        long[] prev = liveBySite.put(key, new long[] {site, bytes, Double.doubleToRawLongBits(x)});
+        long[] prev = liveBySite.put(key, new long[] {site, bytes, Double.doubleToRawLongBits(x), events});
         if (prev != null) {
             siteLive[(int) prev[0]] -= prev[1];
         }
@@ -460,11 +460,12 @@ public final class TimelineRecorder implements AllocatorListener {
     }
 
     /**
-     * Leak candidates: sites with allocations still live at the end that were made in the first half of the run,
-     * whose live bytes at the end are at least half their peak (memory that was never given back), by bytes.
+     * Leak candidates: sites with allocations still live at the end that were made in the first half of the run
+     * (by event count, not time: a slow start-up would skew time), whose live bytes at the end are at least half
+     * their peak (memory that was never given back), by bytes.
      */
     private List<Object> leaks() {
-        double half = xMin + (xMax - xMin) / 2;
+        long half = events / 2;
         long[] oldBytes = new long[siteNames.size()];
         long[] oldCount = new long[siteNames.size()];
         double[] oldest = new double[siteNames.size()];
@@ -472,7 +473,7 @@ public final class TimelineRecorder implements AllocatorListener {
         for (long[] a : liveBySite.values()) {
             double ax = Double.longBitsToDouble(a[2]);
             int s = (int) a[0];
-            if (ax <= half) {
+            if (a[3] <= half) {
                 oldBytes[s] += a[1];
                 oldCount[s]++;
                 oldest[s] = Double.isNaN(oldest[s]) ? ax : Math.min(oldest[s], ax);

@@ -239,7 +239,7 @@
     sec.appendChild(cols);
     if (!r.sites.length) sec.appendChild(el("p", { class: "note", text: "No allocation sites in this source (no stack traces recorded)." }));
     sec.appendChild(el("h3", { text: "Leak candidates" }));
-    sec.appendChild(el("p", { class: "note", text: "Sites with allocations made in the first half of the run and still live at the end, holding at least half their peak." }));
+    sec.appendChild(el("p", { class: "note", text: "Sites with allocations made in the first half of the run (by event count) and still live at the end, holding at least half their peak." }));
     if (r.leaks.length) {
       const lt = el("table", { class: "leaks" });
       lt.appendChild(el("tr", {}, el("th", { text: "site" }), el("th", { class: "n", text: "old live bytes" }), el("th", { class: "n", text: "allocations" }), el("th", { text: "oldest" })));

@@ -52,10 +52,15 @@ class RecordingTimelineTest {
         assertTrue(acts[1] >= 6L * (1 << 20), "activation peak: 6 buffers of >= 1 MiB");
         List<Map<String, Object>> leaks = (List<Map<String, Object>>) run.get("leaks");
         assertFalse(leaks.isEmpty());
-        assertTrue(((String) leaks.getFirst().get("name")).contains("TimelineFixtures.weights"), leaks.toString());
+        assertTrue(((String) leaks.getFirst().get("name")).contains("TimelineFixtures.weights"),
+                "32 MiB of weights lead the leak candidates (direct buffers: 8 MiB): " + leaks);
         List<Map<String, Object>> snaps = (List<Map<String, Object>>) run.get("snapshots");
         assertTrue(snaps.stream().anyMatch(s -> !((List<?>) s.get("heaps")).isEmpty()), "some snapshot has heaps");
         assertTrue(r.peakInUse() >= 4L * (8 << 20));
+        Map<String, long[]> totals = r.poolTotals();
+        assertEquals(8L << 20, totals.get("framework:jdk.direct")[0], "3 direct buffers of 4 MiB, 1 released");
+        assertEquals(12L << 20, totals.get("framework:jdk.direct")[1]);
+        assertEquals(1L << 20, totals.get("framework:netty")[0]);
     }
 
     private static long[] find(Map<String, long[]> sites, String part) {

@@ -46,6 +46,8 @@ class TimelineBrowserTest {
                 "memory pressure", "gc", "allocation failure", "in use", "cached")) {
             assertTrue(dom.contains("data-series=\"" + series + "\""), "series " + series);
         }
+        assertTrue(dom.contains("data-series=\"framework:jdk.direct\""), "per-framework view (agent events)");
+        assertTrue(dom.contains("data-series=\"framework:netty\""));
         assertTrue(dom.contains("class=\"marker failure\""), "allocation failure marker");
         assertTrue(dom.contains("class=\"marker pressure\""), "memory pressure interval");
         assertTrue(dom.contains("class=\"site\">io.heapscope.agent.timeline.TimelineFixtures.weights:"), "site names");

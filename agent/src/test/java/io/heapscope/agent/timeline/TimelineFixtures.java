@@ -37,6 +37,7 @@ public final class TimelineFixtures {
                  HeapAllocator a = HeapAllocator.builder(d).sinks(java.util.Set.of("jfr"))
                          .lowWatermarkRatio(0.25)
                          .verbosity(DebugVerbosity.ALL & ~DebugVerbosity.LARGE_ONLY.bit()).build()) {
+                frameworks(); // what the agent's hooks record for direct buffers and Netty
                 List<MpsBuffer> weights = weights(a);
                 for (int s = 0; s < steps; s++) {
                     List<MpsBuffer> acts = activations(a, activationBytes);
@@ -59,6 +60,22 @@ public final class TimelineFixtures {
             r.stop();
             r.dump(out);
         }
+    }
+
+    /** Framework events as the agent emits them (same event types, framework field set): 3 direct buffers, 1 freed. */
+    static void frameworks() {
+        io.heapscope.telemetry.jfr.JfrMemoryEventSink sink = new io.heapscope.telemetry.jfr.JfrMemoryEventSink();
+        for (int i = 1; i <= 3; i++) {
+            sink.accept(io.heapscope.telemetry.MemoryEvent.builder(io.heapscope.telemetry.MemoryEventKind
+                    .BUFFER_ALLOCATED).framework("jdk.direct").pool("direct").bufferId(i).address(0x5000_0000L * i)
+                    .requestedSize(4L << 20).alignedSize(4L << 20).build());
+        }
+        sink.accept(io.heapscope.telemetry.MemoryEvent.builder(io.heapscope.telemetry.MemoryEventKind.BUFFER_RELEASED)
+                .framework("jdk.direct").pool("direct").address(0x5000_0000L).requestedSize(4L << 20)
+                .alignedSize(4L << 20).build());
+        sink.accept(io.heapscope.telemetry.MemoryEvent.builder(io.heapscope.telemetry.MemoryEventKind
+                .BUFFER_ALLOCATED).framework("netty").pool("pooled").bufferId(9).requestedSize(1L << 20)
+                .alignedSize(1L << 20).build());
     }
 
     static List<MpsBuffer> weights(HeapAllocator a) {
