@@ -23,7 +23,7 @@ public final class TimelineFixtures {
     static final String[] TYPES = {"heapscope.BufferAllocated", "heapscope.BufferRecycled", "heapscope.BufferFreed",
             "heapscope.BufferReleased", "heapscope.HeapAllocated", "heapscope.HeapReleased",
             "heapscope.GarbageCollection", "heapscope.AllocationFailed", "heapscope.MemoryPressure",
-            "heapscope.PoolStatistics"};
+            "heapscope.PoolStatistics", "heapscope.OffHeapAllocation", "heapscope.OffHeapFree"};
 
     /** Records the workload with {@code steps} activation steps of {@code activationBytes} each into {@code out}. */
     public static void record(Path out, int steps, long activationBytes) throws Exception {
@@ -62,20 +62,14 @@ public final class TimelineFixtures {
         }
     }
 
-    /** Framework events as the agent emits them (same event types, framework field set): 3 direct buffers, 1 freed. */
+    /** Framework events as the agent emits them (its own JFR sink): 3 direct buffers, 1 freed; 1 MiB of netty. */
     static void frameworks() {
-        io.heapscope.telemetry.jfr.JfrMemoryEventSink sink = new io.heapscope.telemetry.jfr.JfrMemoryEventSink();
+        io.heapscope.agent.events.JfrAgentSink sink = new io.heapscope.agent.events.JfrAgentSink();
         for (int i = 1; i <= 3; i++) {
-            sink.accept(io.heapscope.telemetry.MemoryEvent.builder(io.heapscope.telemetry.MemoryEventKind
-                    .BUFFER_ALLOCATED).framework("jdk.direct").pool("direct").bufferId(i).address(0x5000_0000L * i)
-                    .requestedSize(4L << 20).alignedSize(4L << 20).build());
+            sink.allocation("jdk.direct", "", 4L << 20, 0x5000_0000L * i);
         }
-        sink.accept(io.heapscope.telemetry.MemoryEvent.builder(io.heapscope.telemetry.MemoryEventKind.BUFFER_RELEASED)
-                .framework("jdk.direct").pool("direct").address(0x5000_0000L).requestedSize(4L << 20)
-                .alignedSize(4L << 20).build());
-        sink.accept(io.heapscope.telemetry.MemoryEvent.builder(io.heapscope.telemetry.MemoryEventKind
-                .BUFFER_ALLOCATED).framework("netty").pool("pooled").bufferId(9).requestedSize(1L << 20)
-                .alignedSize(1L << 20).build());
+        sink.free("jdk.direct", "", 4L << 20, 0x5000_0000L);
+        sink.allocation("netty", "unsafe", 1L << 20, 0x9000_0000L);
     }
 
     static List<MpsBuffer> weights(HeapAllocator a) {
