@@ -7,7 +7,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const out = join(dirname(fileURLToPath(import.meta.url)), 'json');
+// output folder: dashboards/json, or the first argument (the test writes elsewhere and compares)
+const out = process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), 'json');
 
 // ---- template variables -------------------------------------------------------------------------------------
 const DS = { type: 'prometheus', uid: '${datasource}' };

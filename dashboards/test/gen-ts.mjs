@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Wraps every dashboard JSON (dashboards/json/*.json) in a TypeScript file under build/ as
+// Wraps every dashboard JSON (dashboards/json/*.json) in a TypeScript file under build/ts/ as
 // `export default (<the JSON>) satisfies HeapscopeDashboardJson;` so that `tsc` checks it against Grafana's schema
 // types (schema.ts). An object literal, unlike an imported JSON module, keeps its string literals and gets
 // TypeScript's excess-property checks, so a misspelt or unknown option is an error.
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const src = join(here, '..', 'json');
-const build = join(here, 'build');
+const build = join(here, 'build', 'ts');
 rmSync(build, { recursive: true, force: true });
 mkdirSync(build, { recursive: true });
 for (const f of readdirSync(src).filter((f) => f.endsWith('.json')).sort()) {
@@ -17,7 +17,7 @@ for (const f of readdirSync(src).filter((f) => f.endsWith('.json')).sort()) {
   JSON.parse(json); // valid JSON first
   writeFileSync(join(build, f.replace(/\.json$/, '.ts')),
     `// generated from dashboards/json/${f} by gen-ts.mjs\n`
-    + `import type { HeapscopeDashboardJson } from '../schema.js';\n\n`
+    + `import type { HeapscopeDashboardJson } from '../../schema.js';\n\n`
     + `export default (${json.trimEnd()}) satisfies HeapscopeDashboardJson;\n`);
-  console.log(`build/${f.replace(/\.json$/, '.ts')}`);
+  console.log(`build/ts/${f.replace(/\.json$/, '.ts')}`);
 }

@@ -1,7 +1,7 @@
 // Proves the type check is not vacuous: each line below is wrong, and tsc must say so. If the types were `any` or too
 // loose, the `@ts-expect-error` directive would be unused, which tsc reports as an error: the check fails.
 import type { HeapscopeDashboardJson, HeapscopePanel, JsonOf } from './schema.js';
-import dashboard from './build/heapscope-pools.js';
+import dashboard from './build/ts/heapscope-pools.js';
 
 type PanelJson = JsonOf<HeapscopePanel>;
 const panel = dashboard.panels.find((p) => p.type === 'timeseries')!;
