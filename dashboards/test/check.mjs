@@ -234,6 +234,7 @@ export async function queryErrors(base, dashboards, builtins, log = () => {}) {
     for (const p of panelsOf(dash)) {
       for (const t of p.targets) {
         const seen = new Set();
+        const before = errors.length;
         let series = 0;
         for (const a of assignments) {
           const q = interpolate(t.expr, a, builtins);
@@ -251,7 +252,7 @@ export async function queryErrors(base, dashboards, builtins, log = () => {}) {
             errors.push(`${file}: panel ${p.id} "${p.title}" ${t.refId}: ${e.message} for ${q}`);
           }
         }
-        log(`  ok? ${String(series).padStart(3)} series over ${seen.size} fillings  ${p.title} [${t.refId}]`);
+        log(`  ${errors.length > before ? 'FAIL' : 'ok  '} ${String(series).padStart(3)} series over ${seen.size} fillings  ${p.title} [${t.refId}]`);
       }
     }
   }
@@ -327,7 +328,7 @@ if (cmd === 'static') {
   process.exit(errors.length ? 1 : 0);
 } else if (cmd === 'query') {
   const builtins = { __rate_interval: opt('rate-interval', '4s'), __range: opt('range', '60s'), __interval: opt('interval', '1s') };
-  const { errors, runs } = await queryErrors(url, loadDashboards(), builtins, (l) => console.log(l.replace('ok? ', '')));
+  const { errors, runs } = await queryErrors(url, loadDashboards(), builtins, console.log);
   errors.forEach((e) => console.error(`FAIL ${e}`));
   console.log(`${runs} queries run against ${url}, ${errors.length} without data or failing`);
   process.exit(errors.length || runs === 0 ? 1 : 0);

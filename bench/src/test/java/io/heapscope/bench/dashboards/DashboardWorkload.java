@@ -148,6 +148,14 @@ public final class DashboardWorkload {
             this.allocator = allocator;
             this.random = random;
             this.burstBytes = burstBytes;
+            // one long-lived buffer in each of the five pools (think model weights): every pool always has a heap
+            allocator.malloc(64 * 1024, false);
+            allocator.malloc(64 * 1024, true);
+            allocator.malloc(2 * MiB, false);
+            allocator.malloc(2 * MiB, true);
+            try (Arena arena = Arena.ofConfined()) {
+                allocator.allocScalarBufferWithValue(arena.allocate(ValueLayout.JAVA_LONG));
+            }
         }
 
         void step(long tick) {
