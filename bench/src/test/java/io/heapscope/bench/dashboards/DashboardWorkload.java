@@ -46,8 +46,9 @@ import java.util.SplittableRandom;
  *       allocators report through it, and so do the framework metrics, which this class counts itself for the
  *       allocations it makes (the names the agent's hooks will use: {@code heapscope.framework.*}).</li>
  *   <li>{@code global}: for a JVM started with the agent ({@code -javaagent:heapscope-agent.jar=...
- *       -Dotel.metrics.exporter=prometheus}): the allocators use {@code GlobalOpenTelemetry} (the agent's SDK) and
- *       the framework metrics come from the agent's hooks; this class only allocates.</li>
+ *       -Dotel.metrics.exporter=prometheus}): the allocators get no sinks here, the agent's {@code heapscope} hook
+ *       adds its own (its SDK, its exporter), and the framework metrics come from the agent's hooks; this class only
+ *       allocates. Not yet verified: the agent's metrics exporters are being written.</li>
  * </ul>
  *
  * <p>Usage: {@code DashboardWorkload --port=<port> --seconds=<s> [--export=self|global]}. Prints
@@ -128,11 +129,12 @@ public final class DashboardWorkload {
     private static HeapAllocator allocator(HostDevice device, String name, OpenTelemetry otel, double high, double low) {
         HeapAllocator.Builder b = HeapAllocator.builder(device).name(name).highWatermarkRatio(high)
                 .lowWatermarkRatio(low).verbosity(DebugVerbosity.PROFILING.bit());
+        b.sinks(Set.of());
         if (otel != null) {
-            b.sinks(Set.of()).telemetry(OtelTelemetry.using(otel));
-        } else {
-            b.sinks(Set.of("otel"));
+            b.telemetry(OtelTelemetry.using(otel));
         }
+        // else (--export=global): no sinks of its own; the agent's `heapscope` hook finds the allocator and adds
+        // the agent's sinks, which report through the agent's SDK (it does not set GlobalOpenTelemetry)
         return b.build();
     }
 
