@@ -5,6 +5,7 @@
 //   node check.mjs query <prometheus-url> [--rate-interval=4s] [--range=60s]
 //                                                 every panel target, template variables filled in the way Grafana
 //                                                 does, must return series through Prometheus' HTTP API
+//                                                 (instant queries for every filling, a range query at All)
 //   node check.mjs self-test [<prometheus-url>]   proves the checks can fail: broken copies must be rejected
 //
 // Exit status 0 when everything passes; otherwise each failure is printed with dashboard, panel and query.
@@ -218,6 +219,7 @@ export async function queryErrors(base, dashboards, builtins, log = () => {}) {
   let runs = 0;
   const now = Date.now() / 1000;
   const window = { start: String(Math.floor(now - 600)), end: String(Math.ceil(now)) };
+  const rangeSeconds = Math.max(10, parseInt(builtins.__range, 10) || 60);
   for (const { file, dash } of dashboards) {
     let all;
     try {
@@ -252,7 +254,18 @@ export async function queryErrors(base, dashboards, builtins, log = () => {}) {
             errors.push(`${file}: panel ${p.id} "${p.title}" ${t.refId}: ${e.message} for ${q}`);
           }
         }
-        log(`  ${errors.length > before ? 'FAIL' : 'ok  '} ${String(series).padStart(3)} series over ${seen.size} fillings  ${p.title} [${t.refId}]`);
+        // what a time series panel sends: a range query over the window, with everything at All
+        if (t.range !== false) {
+          const q = interpolate(t.expr, all, builtins);
+          runs++;
+          try {
+            const data = await api(base, '/api/v1/query_range', { query: q, start: String(now - rangeSeconds), end: String(now), step: '2' });
+            if (!data.result.length) errors.push(`${file}: panel ${p.id} "${p.title}" ${t.refId}: no series in the range query for ${q}`);
+          } catch (e) {
+            errors.push(`${file}: panel ${p.id} "${p.title}" ${t.refId}: range query: ${e.message} for ${q}`);
+          }
+        }
+        log(`  ${errors.length > before ? 'FAIL' : 'ok  '} ${String(series).padStart(3)} series over ${seen.size} fillings + range query  ${p.title} [${t.refId}]`);
       }
     }
   }
