@@ -21,7 +21,9 @@ const datasourceVar = {
 function queryVar(name, label, query, description) {
   return {
     name, label, description, type: 'query', datasource: DS,
-    definition: query, query: { qryType: 1, query, refId: 'PrometheusVariableQueryEditor-VariableQuery' },
+    // the query as a string: what Grafana's Prometheus data source has always accepted (grafonnet writes it so);
+    // Grafana's variable editor turns it into its object form when the variable is edited
+    definition: query, query,
     current: { selected: true, text: ['All'], value: ['$__all'] }, hide: 0, includeAll: true, multi: true, options: [], refresh: 2, regex: '', skipUrlSync: false,
     sort: 1,
   };
@@ -29,7 +31,7 @@ function queryVar(name, label, query, description) {
 
 // every series Heapscope exports carries otel_scope_name="io.heapscope", allocator or agent alike
 const jobVar = queryVar('job', 'Job', 'label_values({otel_scope_name="io.heapscope"}, job)',
-  'Prometheus job of the scraped JVMs (or of the OpenTelemetry Collector, with honor_labels)');
+  'Prometheus job: the scrape job of JVMs serving /metrics, or the service.name of JVMs sending OTLP through the collector');
 const instanceVar = queryVar('instance', 'Instance',
   'label_values({otel_scope_name="io.heapscope", job=~"$job"}, instance)', 'Scraped JVM');
 const allocatorVar = queryVar('allocator', 'Allocator',

@@ -68,6 +68,7 @@ export function staticErrors(dashboards) {
       errors.push(...unitErrors(p).map((e) => `${where(p)}: ${e}`));
     }
     for (const v of dash.templating.list.filter((v) => v.type === 'query')) {
+      if (v.query !== v.definition) errors.push(`${file}: variable ${v.name}: query and definition differ`);
       for (const [, name] of v.definition.matchAll(/\$\{?(\w+)/g)) {
         const at = vars.indexOf(name);
         if (at < 0 || at >= vars.indexOf(v.name)) errors.push(`${file}: variable ${v.name} uses $${name}, not defined before it`);

@@ -60,8 +60,7 @@ export type HeapscopePanel = TimeSeriesPanel | StatPanel | BarGaugePanel;
 /** Template variables: Grafana's VariableModel, the query variables on the Prometheus data source. */
 export type HeapscopeVariable =
   (VariableModel & { type: 'datasource'; query: 'prometheus' }) |
-  (VariableModel & { type: 'query'; datasource: DatasourceVariableRef; definition: string;
-    query: { qryType: number; query: string; refId: string } });
+  (VariableModel & { type: 'query'; datasource: DatasourceVariableRef; definition: string; query: string });
 
 export type HeapscopeDashboard = Omit<Dashboard, 'panels' | 'templating' | 'uid' | 'title'> & {
   uid: string;
