@@ -77,7 +77,7 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
                     mappedFiles.put(address, attribute);
                 }
                 for (AgentSink s : sinks) {
-                    s.mapping(attribute, size, address);
+                    s.mapping(framework, attribute, size, address);
                 }
             }
             case HeapscopeDispatch.UNMAP -> {
@@ -86,7 +86,7 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
                     return;
                 }
                 for (AgentSink s : sinks) {
-                    s.unmapping(file, size, address);
+                    s.unmapping(framework, file, size, address);
                 }
             }
             case HeapscopeDispatch.POOLED_ALLOCATE -> {
