@@ -254,7 +254,8 @@ public final class NettyHook implements FrameworkHook {
         static void exit(@Advice.Enter int token, @Advice.FieldValue("delegate") Object delegate) {
             try {
                 io.netty.buffer.ByteBuf memory = (io.netty.buffer.ByteBuf) delegate;
-                if (token == 1 && memory != null && memory.isDirect()) {
+                // also inside another Netty scope: a magazine releases emptied chunks while it allocates
+                if (token != 0 && memory != null && memory.isDirect()) {
                     HeapscopeDispatch.event("netty", HeapscopeDispatch.FREE, 0, memory.capacity(), null);
                 }
             } finally {
