@@ -50,6 +50,11 @@ public final class NettyHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> libraryPrefixes() {
+        return java.util.List.of("io.netty.");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder
                 // pooled
