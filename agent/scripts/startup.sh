@@ -2,6 +2,7 @@
 # Startup cost of the agent: wall time of a trivial "hello" JVM without and with the agent in several
 # configurations, median of N runs each (runs interleaved so background load hits all alike).
 # Usage: agent/scripts/startup.sh [runs]   (after: mvn -pl agent -am package -DskipTests)
+# BASELINE_AGENT=/path/to/other/heapscope-agent.jar adds that jar's configurations to the same interleaved runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 JAVA_HOME=$(scripts/java-home.sh)
@@ -19,6 +20,7 @@ printf 'public class EmptyAgent { public static void premain(String a, java.lang
 printf 'Premain-Class: EmptyAgent\n' > "$WORK/manifest"
 "$JAVA_HOME/bin/jar" cfm "$WORK/empty.jar" "$WORK/manifest" -C "$WORK/empty" EmptyAgent.class
 
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A CONFIG=(
   [1-none]=""
   [2-empty-agent]="-javaagent:$WORK/empty.jar"
@@ -27,18 +29,26 @@ declare -A CONFIG=(
   [5-jfr.file]="-javaagent:$AGENT=jfr.file=$WORK/x.jfr"
   [6-hooks=direct,sinks=jfr]="-javaagent:$AGENT=hooks=direct,sinks=jfr"
 )
-declare -A TIMES
+if [[ -n "${BASELINE_AGENT:-}" ]]; then
+  CONFIG[7-baseline verbosity=0]="-javaagent:$BASELINE_AGENT=verbosity=0"
+  CONFIG[8-baseline default]="-javaagent:$BASELINE_AGENT"
+  CONFIG[9-baseline jfr.file]="-javaagent:$BASELINE_AGENT=jfr.file=$WORK/y.jfr"
+fi
+declare -A WALL CPU
+TIMEFORMAT='%R %U %S'
 for ((i = 0; i < RUNS; i++)); do
   for k in "${!CONFIG[@]}"; do
-    s=$(date +%s%N)
     # shellcheck disable=SC2086
-    "$JAVA" ${CONFIG[$k]} -cp "$WORK" Hello > /dev/null 2>&1
-    e=$(date +%s%N)
-    TIMES[$k]+="$(( (e - s) / 1000000 )) "
+    t=$( { time "$JAVA" ${CONFIG[$k]} -cp "$WORK" Hello > /dev/null 2>&1; } 2>&1 )
+    read -r real user sys <<< "$t"
+    WALL[$k]+="$(awk -v r="$real" 'BEGIN {printf "%d", r * 1000}') "
+    CPU[$k]+="$(awk -v u="$user" -v s="$sys" 'BEGIN {printf "%d", (u + s) * 1000}') "
   done
 done
-echo "median of $RUNS runs, ms (load average: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores)"
-for k in $(printf '%s\n' "${!CONFIG[@]}" | sort); do
-  med=$(printf '%s\n' ${TIMES[$k]} | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
-  printf '%-28s %6s\n' "${k#*-}" "$med"
-done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+echo "median of $RUNS runs (load average before: $LOAD, after: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores)"
+printf '%-28s %10s %10s\n' "configuration" "wall ms" "cpu ms"
+while IFS= read -r k; do
+  # shellcheck disable=SC2086
+  printf '%-28s %10s %10s\n' "${k#*-}" "$(median ${WALL[$k]})" "$(median ${CPU[$k]})"
+done < <(printf '%s\n' "${!CONFIG[@]}" | sort)

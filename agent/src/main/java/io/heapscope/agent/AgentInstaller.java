@@ -102,7 +102,11 @@ final class AgentInstaller {
         }
     }
 
-    private static void start(AgentOptions options, Instrumentation inst) throws Exception {
+    /** The sinks and the recording, built on a second thread while Byte Buddy installs the hooks on this one. */
+    private record Telemetry(List<AgentSink> sinks, Recording recording) {
+    }
+
+    private static Telemetry telemetry(AgentOptions options) throws Exception {
         long t0 = System.nanoTime();
         List<AgentSink> sinks = new ArrayList<>();
         if (options.sinks().contains(SinkKind.JFR)) {
@@ -119,15 +123,43 @@ final class AgentInstaller {
         long t1 = System.nanoTime();
         Recording r = options.jfrFile() != null ? startRecording(options) : null;
         debug("recording started", t1);
-        FrameworkEvents e = new FrameworkEvents(options.verbosity(), sinks,
-                options.hooks().contains("ffm") ? closeActionMethod(inst) : null);
+        return new Telemetry(sinks, r);
+    }
+
+    /**
+     * Builds the telemetry and installs the hooks in parallel (both cost startup; the host has at least two
+     * cores more often than not), then connects them before the application starts: nothing is reported before.
+     */
+    private static void start(AgentOptions options, Instrumentation inst) throws Exception {
+        java.util.concurrent.FutureTask<Telemetry> built = new java.util.concurrent.FutureTask<>(() -> telemetry(options));
+        Thread side = new Thread(built, "heapscope-agent-start");
+        side.setDaemon(true);
+        side.start();
+        java.lang.reflect.Method closeAction = options.hooks().contains("ffm") ? closeActionMethod(inst) : null;
+        long t2 = System.nanoTime();
+        Throwable hookFailure = null;
+        try {
+            if (!hooksInstalled) { // an earlier start may have installed them before its telemetry failed
+                installHooks(options, inst);
+            }
+        } catch (RuntimeException | Error e) {
+            hookFailure = e;
+        }
+        debug("hooks installed", t2);
+        Telemetry t;
+        try {
+            t = built.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
+        }
+        FrameworkEvents e = new FrameworkEvents(options.verbosity(), t.sinks(), closeAction);
         HeapscopeDispatch.install(e);
         HeapscopeDispatch.activate(true);
         events = e;
-        recording = r;
-        long t2 = System.nanoTime();
-        installHooks(options, inst);
-        debug("hooks installed", t2);
+        recording = t.recording();
+        if (hookFailure != null) {
+            throw new IllegalStateException("hooks not (all) installed: " + hookFailure, hookFailure);
+        }
     }
 
     /** Transforms the hooked classes (retransforming those already loaded). */

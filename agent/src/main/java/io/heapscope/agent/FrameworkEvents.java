@@ -85,7 +85,7 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
                     return;
                 }
                 for (AgentSink s : sinks) {
-                    s.mapping(attribute, size, address);
+                    s.mapping(framework, attribute, size, address);
                 }
             }
             case HeapscopeDispatch.UNMAP -> {
@@ -95,7 +95,7 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
                     return;
                 }
                 for (AgentSink s : sinks) {
-                    s.unmapping(file, size, address);
+                    s.unmapping(framework, file, size, address);
                 }
             }
             case HeapscopeDispatch.POOLED_ALLOCATE -> {

@@ -22,6 +22,8 @@ public final class HeapscopeAgent {
     /** The system property through which an attach reports its outcome to {@code Main attach}. */
     static final String STATUS_PROPERTY = "heapscope.agent.status";
     private static boolean bootstrapped;
+    /** The options of a start that installed nothing (every flag off), for the attach that turns flags on. */
+    private static String startArgs;
 
     private HeapscopeAgent() {
     }
@@ -49,10 +51,18 @@ public final class HeapscopeAgent {
             String safe = "bytebuddy.safe";
             System.setProperty("net." + safe, "true");
             System.setProperty(String.join(".", "io", "heapscope", "agent", "shaded", safe), "true");
-            if (!bootstrapped && AgentOptions.verbosityOf(args) == 0) {
-                // every flag off and nothing installed yet: load nothing more (an attach that sets flags does it)
-                System.setProperty(STATUS_PROPERTY, "ok: every flag is off: nothing installed until an attach turns flags on");
-                return null;
+            if (!bootstrapped) {
+                // options given at start and not yet applied (every flag was off) hold for a later attach too;
+                // the attach's own options win key by key
+                String merged = startArgs == null || startArgs.isBlank() ? args
+                        : args == null || args.isBlank() ? startArgs : startArgs + "," + args;
+                if (AgentOptions.verbosityOf(merged) == 0) {
+                    // every flag off and nothing installed yet: load nothing more (an attach that sets flags does it)
+                    startArgs = merged;
+                    System.setProperty(STATUS_PROPERTY, "ok: every flag is off: nothing installed until an attach turns flags on");
+                    return null;
+                }
+                args = merged;
             }
             if (!bootstrapped) {
                 injectBootstrapClasses(inst);

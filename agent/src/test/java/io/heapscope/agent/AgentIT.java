@@ -198,8 +198,10 @@ class AgentIT {
         Process target = target(List.of("-javaagent:" + AGENT + "=verbosity=0,hooks=direct,sinks=jfr,jfr.file=" + jfr), go);
         try {
             Child.Run attach = run(List.of(), "", Main.class.getName(), "attach", Long.toString(target.pid()),
-                    "verbosity=ALLOCATIONS,hooks=direct,sinks=jfr,jfr.file=" + jfr);
+                    "verbosity=ALLOCATIONS");
             assertEquals(0, attach.exit(), attach.out());
+            assertTrue(attach.out().contains("hooks direct") && attach.out().contains(jfr.toString()),
+                    "the start's options (hooks, sinks, jfr.file) hold, the attach's verbosity wins: " + attach.out());
             Files.writeString(go, "go");
             assertTrue(target.waitFor(60, TimeUnit.SECONDS));
         } finally {

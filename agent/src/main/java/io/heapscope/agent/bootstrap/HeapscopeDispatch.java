@@ -110,6 +110,7 @@ public final class HeapscopeDispatch {
                 s.owner = null;
                 s.attribute = null;
                 s.inner = null;
+                s.allocations = 0;
             }
         }
     }
@@ -143,7 +144,7 @@ public final class HeapscopeDispatch {
         s.depth = depth + 1;
         s.owner = AGENT;
         try {
-            h.onEvent(framework, kind, address, size, context, inner, attribute, s.allocations);
+            h.onEvent(framework, kind, address, size, context, inner, attribute, depth == 0 ? 0 : s.allocations);
         } catch (Throwable t) {
             FAILURES.incrementAndGet();
         } finally {

@@ -12,10 +12,10 @@ public interface AgentSink {
     void free(String framework, String mechanism, long size, long address);
 
     /** A file region mapped into memory ({@code FileChannel.map}). */
-    void mapping(String file, long size, long address);
+    void mapping(String framework, String file, long size, long address);
 
     /** A mapping unmapped. */
-    void unmapping(String file, long size, long address);
+    void unmapping(String framework, String file, long size, long address);
 
     /** A buffer carved out of a pool's memory; {@code newChunk}: the pool had to allocate a chunk for it. */
     void pooledAllocation(String framework, long size, boolean newChunk);

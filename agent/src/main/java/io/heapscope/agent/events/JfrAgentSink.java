@@ -105,14 +105,14 @@ public final class JfrAgentSink implements AgentSink {
     }
 
     @Override
-    public void mapping(String file, long size, long address) {
+    public void mapping(String framework, String file, long size, long address) {
         if (mappingType.isEnabled()) {
             commit3(mapping.newEvent(), file == null ? "" : file, size, address);
         }
     }
 
     @Override
-    public void unmapping(String file, long size, long address) {
+    public void unmapping(String framework, String file, long size, long address) {
         if (unmappingType.isEnabled()) {
             commit3(unmapping.newEvent(), file == null ? "" : file, size, address);
         }

@@ -26,13 +26,13 @@ public final class LogAgentSink implements AgentSink {
     }
 
     @Override
-    public void mapping(String file, long size, long address) {
-        line("mapping", "mapped", "file=" + file, size, address);
+    public void mapping(String framework, String file, long size, long address) {
+        line("mapping", framework, "file=" + file, size, address);
     }
 
     @Override
-    public void unmapping(String file, long size, long address) {
-        line("unmapping", "mapped", "file=" + file, size, address);
+    public void unmapping(String framework, String file, long size, long address) {
+        line("unmapping", framework, "file=" + file, size, address);
     }
 
     @Override

@@ -74,16 +74,16 @@ public final class OtelAgentSink implements AgentSink {
     }
 
     @Override
-    public void mapping(String file, long size, long address) {
+    public void mapping(String framework, String file, long size, long address) {
         if (!off()) {
-            span("heapscope.file.mapping", common("mapped", null, size).put(ADDRESS, address).put(FILE, file));
+            span("heapscope.file.mapping", common(framework, null, size).put(ADDRESS, address).put(FILE, file));
         }
     }
 
     @Override
-    public void unmapping(String file, long size, long address) {
+    public void unmapping(String framework, String file, long size, long address) {
         if (!off()) {
-            span("heapscope.file.unmapping", common("mapped", null, size).put(ADDRESS, address).put(FILE, file));
+            span("heapscope.file.unmapping", common(framework, null, size).put(ADDRESS, address).put(FILE, file));
         }
     }
 

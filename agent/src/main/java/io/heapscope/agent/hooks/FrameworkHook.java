@@ -24,6 +24,14 @@ public interface FrameworkHook {
      */
     java.util.List<String> classPrefixes();
 
+    /**
+     * Prefixes of the framework's own classes: the report skips their frames when it looks for the first
+     * application frame of an allocation. The hooked classes' prefixes unless the hook says more.
+     */
+    default java.util.List<String> libraryPrefixes() {
+        return classPrefixes();
+    }
+
     /** Adds this hook's transformations. */
     AgentBuilder install(AgentBuilder builder);
 }

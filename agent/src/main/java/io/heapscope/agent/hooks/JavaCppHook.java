@@ -34,6 +34,11 @@ public final class JavaCppHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> libraryPrefixes() {
+        return java.util.List.of("org.bytedeco.");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder.type(named(REFERENCE), Library.has(REFERENCE, "org.bytedeco.javacpp.Pointer$Deallocator"))
                 .transform((b, t, l, m, d) -> b

@@ -34,6 +34,11 @@ public final class LwjglHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> libraryPrefixes() {
+        return java.util.List.of("org.lwjgl.");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder.type(named(MEMORY_UTIL), Library.has(MEMORY_UTIL))
                 .transform((b, t, l, m, d) -> b

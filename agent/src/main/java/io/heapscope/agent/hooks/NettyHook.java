@@ -50,6 +50,11 @@ public final class NettyHook implements FrameworkHook {
     }
 
     @Override
+    public java.util.List<String> libraryPrefixes() {
+        return java.util.List.of("io.netty.");
+    }
+
+    @Override
     public AgentBuilder install(AgentBuilder builder) {
         return builder
                 // pooled
@@ -254,7 +259,8 @@ public final class NettyHook implements FrameworkHook {
         static void exit(@Advice.Enter int token, @Advice.FieldValue("delegate") Object delegate) {
             try {
                 io.netty.buffer.ByteBuf memory = (io.netty.buffer.ByteBuf) delegate;
-                if (token == 1 && memory != null && memory.isDirect()) {
+                // also inside another Netty scope: a magazine releases emptied chunks while it allocates
+                if (token != 0 && memory != null && memory.isDirect()) {
                     HeapscopeDispatch.event("netty", HeapscopeDispatch.FREE, 0, memory.capacity(), null);
                 }
             } finally {

@@ -32,10 +32,20 @@ public final class RecordingReport {
     static final String FREE = "heapscope.OffHeapFree";
     static final String MAPPING = "heapscope.FileMapping";
     static final String UNMAPPING = "heapscope.FileUnmapping";
-    /** Frames that are not the application's: the JDK, hooked frameworks, the agent's own path. */
-    private static final List<String> NOT_APPLICATION = List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
-            "io.netty.", "org.apache.lucene.", "org.bytedeco.javacpp.", "org.lwjgl.", "io.heapscope.agent.bootstrap.",
-            "io.heapscope.agent.events.", "io.heapscope.agent.FrameworkEvents");
+    /**
+     * Frames that are not the application's: the JDK, the agent's own path, every hook's framework
+     * ({@code FrameworkHook.libraryPrefixes}) and Lucene (whose {@code MMapDirectory} maps files for the application).
+     */
+    private static final List<String> NOT_APPLICATION = notApplication();
+
+    private static List<String> notApplication() {
+        List<String> prefixes = new ArrayList<>(List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
+                "org.apache.lucene.", "io.heapscope.agent.bootstrap.", "io.heapscope.agent.events.",
+                "io.heapscope.agent.FrameworkEvents"));
+        java.util.ServiceLoader.load(io.heapscope.agent.hooks.FrameworkHook.class, RecordingReport.class.getClassLoader())
+                .forEach(h -> prefixes.addAll(h.libraryPrefixes()));
+        return List.copyOf(prefixes);
+    }
 
     /** Off-heap totals of one framework. */
     public record Framework(String name, long allocations, long allocatedBytes, long frees, long freedBytes,
