@@ -18,7 +18,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +57,7 @@ public final class HeapAllocator implements AutoCloseable {
     private final long maxBufferSize;
     private final ReentrantLock lock = new AllocatorLock();
     /** Allocated buffers (in use or cached) by device address. */
-    private final Map<Long, BufferBlock> allocatedBuffers = new HashMap<>();
+    private final AddressMap allocatedBuffers = new AddressMap();
     private final EnumMap<PoolKind, BufferPool> pools = new EnumMap<>(PoolKind.class);
     /** Reserved bytes: all heaps, including cached buffers (m_total_allocated_memory). */
     private final Stat totalAllocatedMemory = new Stat();
