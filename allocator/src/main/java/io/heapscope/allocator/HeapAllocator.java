@@ -59,6 +59,8 @@ public final class HeapAllocator implements AutoCloseable {
     /** Allocated buffers (in use or cached) by device address. */
     private final AddressMap allocatedBuffers = new AddressMap();
     private final EnumMap<PoolKind, BufferPool> pools = new EnumMap<>(PoolKind.class);
+    /** The same pools by {@link PoolKind#ordinal()}, for the hot path (an array load, no key check). */
+    private final BufferPool[] poolByOrdinal = new BufferPool[PoolKind.values().length];
     /** Reserved bytes: all heaps, including cached buffers (m_total_allocated_memory). */
     private final Stat totalAllocatedMemory = new Stat();
     /** In-use bytes: buffers handed out, not in pools (m_current_allocated_memory). */
@@ -124,7 +126,9 @@ public final class HeapAllocator implements AutoCloseable {
         this.metrics = b.sinks.contains(SinkKind.OTEL) ? new AllocatorMetrics(this, otel) : null;
         this.events = new AllocatorEvents(router, this);
         for (PoolKind kind : PoolKind.values()) {
-            pools.put(kind, new BufferPool(kind));
+            BufferPool pool = new BufferPool(kind);
+            pools.put(kind, pool);
+            poolByOrdinal[kind.ordinal()] = pool;
         }
         if (isProfiling()) {
             PROFILE_LOG.log(System.Logger.Level.INFO, "Heapscope allocator on " + device.backend() + " device '"
@@ -212,7 +216,8 @@ public final class HeapAllocator implements AutoCloseable {
             BufferBlock block = buffer.block();
             // a live use of one of this allocator's buffers (its pool is ours; buffers in use are never released, so
             // this is the address lookup's answer without hashing on the hot path)
-            if (!buffer.isCurrent() || pools.get(block.pool().kind) != block.pool()) {
+            BufferPool pool = block.pool();
+            if (!buffer.isCurrent() || poolByOrdinal[pool.kind.ordinal()] != pool) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " (use " + block.useCount
                         + ", at 0x" + Long.toHexString(block.address()) + "): this handle was already freed");
             }
@@ -738,7 +743,7 @@ public final class HeapAllocator implements AutoCloseable {
         } else {
             kind = (usage & UsageFlags.SHARED) != 0 ? PoolKind.SHARED_LARGE : PoolKind.PRIVATE_LARGE;
         }
-        return pools.get(kind);
+        return poolByOrdinal[kind.ordinal()];
     }
 
     private long getAllocationSize(long size, int usage) {
