@@ -114,12 +114,26 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
         }
         BufferBlock[] a = b.blocks;
         int i = b.lo;
-        if (a[i] != block) {
+        if (a[i] == block) {
+            // the lowest address: what a recycle takes
+            a[b.lo++] = null;
+        } else {
             i = find(b, block.address);
             if (i < 0) {
                 throw new IllegalStateException("cached buffer index out of sync for buffer #" + block.id);
             }
+            removeAt(b, i);
         }
+        if (b.hi == b.lo) {
+            b.lo = b.hi = a.length / 2; // recentre the empty bucket
+        }
+        block.indexBucket = null;
+        count--;
+        return true;
+    }
+
+    private static void removeAt(Bucket b, int i) {
+        BufferBlock[] a = b.blocks;
         if (i - b.lo < b.hi - 1 - i) {
             // shift the lower part up by one
             System.arraycopy(a, b.lo, a, b.lo + 1, i - b.lo);
@@ -128,12 +142,6 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
             System.arraycopy(a, i + 1, a, i, b.hi - 1 - i);
             a[--b.hi] = null;
         }
-        if (b.hi == b.lo) {
-            b.lo = b.hi = a.length / 2; // recentre the empty bucket
-        }
-        block.indexBucket = null;
-        count--;
-        return true;
     }
 
     /** The slot of the buffer at {@code address} in the bucket, or -1. */
@@ -206,6 +214,15 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
         }
         boolean roomBelow = b.lo > 0;
         boolean roomAbove = b.hi < a.length;
+        if (pos == b.lo && roomBelow) {
+            // a new lowest address (also: back into an empty bucket)
+            a[--b.lo] = block;
+            return;
+        }
+        if (pos == b.hi && roomAbove) {
+            a[b.hi++] = block;
+            return;
+        }
         if (roomBelow && (!roomAbove || pos - b.lo < b.hi - pos)) {
             // shift the lower part down by one
             System.arraycopy(a, b.lo, a, b.lo - 1, pos - b.lo);

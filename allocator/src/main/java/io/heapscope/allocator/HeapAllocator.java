@@ -15,6 +15,7 @@ import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -73,8 +74,10 @@ public final class HeapAllocator implements AutoCloseable {
     private final long maxBufferSize;
     private final ReentrantLock lock = new AllocatorLock();
     /** Allocated buffers (in use or cached) by device address. */
-    private final Map<Long, BufferBlock> allocatedBuffers = new HashMap<>();
+    private final AddressMap allocatedBuffers = new AddressMap();
     private final EnumMap<PoolKind, BufferPool> pools = new EnumMap<>(PoolKind.class);
+    /** The same pools by {@link PoolKind#ordinal()}, for the hot path (an array load, no key check). */
+    private final BufferPool[] poolByOrdinal = new BufferPool[PoolKind.values().length];
     /** Reserved bytes: all heaps, including cached buffers (m_total_allocated_memory). */
     private final Stat totalAllocatedMemory = new Stat();
     /** In-use bytes: buffers handed out, not in pools (m_current_allocated_memory). */
@@ -139,7 +142,9 @@ public final class HeapAllocator implements AutoCloseable {
         this.logLines = b.sinks.contains("log");
         this.events = new AllocatorEvents(id, this, pending, b.verbosity);
         for (PoolKind kind : PoolKind.values()) {
-            pools.put(kind, new BufferPool(kind));
+            BufferPool pool = new BufferPool(kind);
+            pools.put(kind, pool);
+            poolByOrdinal[kind.ordinal()] = pool;
         }
         for (AllocatorListener l : b.listeners) {
             events.add(l);
@@ -296,7 +301,8 @@ public final class HeapAllocator implements AutoCloseable {
         try {
             // a live use of one of this allocator's buffers (its pool is ours; buffers in use are never released, so
             // this is the address lookup's answer without hashing on the hot path)
-            if (!buffer.isCurrent() || pools.get(block.pool().kind) != block.pool()) {
+            BufferPool pool = block.pool();
+            if (!buffer.isCurrent() || poolByOrdinal[pool.kind.ordinal()] != pool) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " (use " + block.useCount
                         + ", at 0x" + Long.toHexString(block.address()) + "): this handle was already freed");
             }
@@ -1185,7 +1191,7 @@ public final class HeapAllocator implements AutoCloseable {
         } else {
             kind = (usage & UsageFlags.SHARED) != 0 ? PoolKind.SHARED_LARGE : PoolKind.PRIVATE_LARGE;
         }
-        return pools.get(kind);
+        return poolByOrdinal[kind.ordinal()];
     }
 
     private long getAllocationSize(long size, int usage) {

@@ -15,7 +15,9 @@ import java.util.TreeMap;
  * behind it cannot drift: one row per parameter set, one column per benchmark method ({@code score ± error unit}),
  * then one column per requested ratio.
  *
- * <pre>java -cp heapscope-bench.jar io.heapscope.bench.JmhTable FILE [NUMERATOR/DENOMINATOR]...</pre>
+ * <pre>java -cp heapscope-bench.jar io.heapscope.bench.JmhTable FILE [--bench=CLASS] [NUMERATOR/DENOMINATOR]...</pre>
+ *
+ * {@code --bench=CLASS} keeps only the results of that benchmark class (simple name), for files holding several.
  *
  * A ratio names two benchmark methods (their short names); e.g. {@code cudaAllocatorPair/hostAllocatorPair} gives
  * how many times slower the CUDA pair is than the host pair, {@code rawDriverPair/cudaAllocatorPair} how many times
@@ -25,8 +27,9 @@ public final class JmhTable {
     private JmhTable() {
     }
 
-    /** One JMH result: method short name, parameters, score, error, unit. */
-    public record Result(String method, Map<String, String> params, double score, double error, String unit) {
+    /** One JMH result: benchmark class (simple name), method short name, parameters, score, error, unit. */
+    public record Result(String benchmarkClass, String method, Map<String, String> params, double score, double error,
+                         String unit) {
     }
 
     public static void main(String[] args) throws IOException {
@@ -35,7 +38,16 @@ public final class JmhTable {
             System.exit(2);
         }
         List<Result> results = read(Files.readString(Path.of(args[0])));
-        System.out.print(table(results, List.of(args).subList(1, args.length)));
+        List<String> ratios = new ArrayList<>();
+        for (String a : List.of(args).subList(1, args.length)) {
+            if (a.startsWith("--bench=")) {
+                String cls = a.substring("--bench=".length());
+                results = results.stream().filter(r -> r.benchmarkClass().equals(cls)).toList();
+            } else {
+                ratios.add(a);
+            }
+        }
+        System.out.print(table(results, ratios));
     }
 
     /** The results of a JMH JSON result file. */
@@ -49,6 +61,8 @@ public final class JmhTable {
             Map<?, ?> m = (Map<?, ?>) o;
             String benchmark = (String) m.get("benchmark");
             String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+            String owner = benchmark.substring(0, Math.max(0, benchmark.lastIndexOf('.')));
+            String benchmarkClass = owner.substring(owner.lastIndexOf('.') + 1);
             Map<String, String> params = new TreeMap<>();
             if (m.get("params") instanceof Map<?, ?> p) {
                 p.forEach((k, v) -> params.put(k.toString(), v.toString()));
@@ -57,7 +71,7 @@ public final class JmhTable {
             double score = ((Number) primary.get("score")).doubleValue();
             Object err = primary.get("scoreError");
             double error = err instanceof Number n ? n.doubleValue() : Double.NaN;
-            out.add(new Result(method, params, score, error, (String) primary.get("scoreUnit")));
+            out.add(new Result(benchmarkClass, method, params, score, error, (String) primary.get("scoreUnit")));
         }
         return out;
     }

@@ -25,6 +25,7 @@ class JmhTableTest {
         List<JmhTable.Result> rs = JmhTable.read(JSON);
         assertEquals(3, rs.size());
         assertEquals("cudaAllocatorPair", rs.get(0).method());
+        assertEquals("CudaBenchmark", rs.get(0).benchmarkClass());
         assertEquals("4096", rs.get(0).params().get("size"));
         assertEquals(3.25, rs.get(0).error());
         String t = JmhTable.table(rs, List.of("cudaAllocatorPair/hostAllocatorPair", "rawDriverPair/cudaAllocatorPair"));

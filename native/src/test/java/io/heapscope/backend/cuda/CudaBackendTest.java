@@ -138,4 +138,26 @@ class CudaBackendTest {
             assertTrue(device.recommendedMaxWorkingSetSize() > 1L << 30, device.name());
         }
     }
+
+    @Test
+    void cachedPairsMakeNoDriverQueryAndTheGaugeFollowsTheDriver() {
+        try (HeapAllocator a = HeapAllocator.builder(device).build()) {
+            a.free(a.malloc(1 << 20, false));
+            long queries = device.memInfoQueries();
+            long start = System.nanoTime();
+            for (int i = 0; i < 200_000; i++) {
+                a.free(a.malloc(1 << 20, false));
+            }
+            long elapsed = System.nanoTime() - start;
+            long made = device.memInfoQueries() - queries;
+            long allowed = elapsed / 10_000_000L + 2; // the periodic refresh only: one per 10 ms
+            assertTrue(made <= allowed, made + " cuMemGetInfo calls for 200,000 cached pairs in " + elapsed / 1_000_000
+                    + " ms; at most " + allowed + " allowed");
+            long[] info = device.memInfo();
+            long driverUsed = info[1] - info[0];
+            // right after a refresh the gauge equals the driver's figure (others may allocate meanwhile: 64 MiB slack)
+            assertTrue(Math.abs(device.currentAllocatedSize() - driverUsed) <= 64L << 20,
+                    device.currentAllocatedSize() + " vs driver " + driverUsed);
+        }
+    }
 }

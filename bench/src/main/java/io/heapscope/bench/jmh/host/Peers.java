@@ -11,7 +11,7 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** The peers the allocator's hot path is compared with: Netty's pooled allocator and libc through FFM. */
-@SuppressWarnings("restricted") // libc malloc/free through FFM is the peer measured here
+@SuppressWarnings("restricted") // libc's malloc/free downcalls; the forks run with --enable-native-access
 final class Peers {
     private static final Linker LINKER = Linker.nativeLinker();
     static final MethodHandle MALLOC = LINKER.downcallHandle(LINKER.defaultLookup().find("malloc").orElseThrow(),
