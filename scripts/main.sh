@@ -25,4 +25,4 @@ cat out/replay.json
 
 echo "== JFR recording out/heapscope.jfr: Heapscope events per type and framework"
 java -jar agent/target/heapscope-agent.jar report out/heapscope.jfr | tee out/report.txt
-echo "== open out/heapscope.jfr in JDK Mission Control (Event Browser > Heapscope > Memory), or: jfr summary out/heapscope.jfr"
+echo "== open out/heapscope.jfr in JDK Mission Control (Event Browser > Heapscope), or: jfr summary out/heapscope.jfr"
