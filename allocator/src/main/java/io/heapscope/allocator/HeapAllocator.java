@@ -940,7 +940,7 @@ public final class HeapAllocator implements AutoCloseable {
             closed = true;
             try {
                 releaseCachedBuffers();
-            } catch (IllegalStateException e) {
+            } catch (RuntimeException e) {
                 // the device (and its stream) was closed first: the stream finished its work when it closed, so
                 // the cache can be released without waiting
                 for (BufferPool pool : pools.values()) {

@@ -20,6 +20,29 @@ class OwnershipTest {
     private static final List<String> CASES = List.of("freed-then-emptyCache", "sharedBufferPtr-then-emptyCache",
             "cached-at-close", "contents-after-free", "recycled-to-another-owner", "pending-free");
 
+    /**
+     * The JVM's class path and where the program's classes really came from: under a launcher that loads tests from
+     * its own class path option (the JUnit console launcher on the device machine), java.class.path lacks them.
+     */
+    static String classPath() {
+        java.util.LinkedHashSet<String> parts = new java.util.LinkedHashSet<>(
+                List.of(System.getProperty("java.class.path").split(java.io.File.pathSeparator)));
+        for (Class<?> c : List.of(StaleViewProgram.class, HeapAllocator.class,
+                io.heapscope.backend.host.HostDevice.class)) {
+            try {
+                parts.add(Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        if (Thread.currentThread().getContextClassLoader() instanceof java.net.URLClassLoader u) {
+            for (java.net.URL url : u.getURLs()) {
+                parts.add(url.getPath());
+            }
+        }
+        return String.join(java.io.File.pathSeparator, parts);
+    }
+
     @ParameterizedTest
     @MethodSource("io.heapscope.allocator.TestDevices#backends")
     void staleViewsFailCleanlyAndNeverReachAnotherOwner(TestDevices.Backend backend) throws Exception {
@@ -28,8 +51,7 @@ class OwnershipTest {
         // the backends' settings (e.g. the simulated Metal runtime's path) travel to the child
         System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("heapscope."))
                 .forEach(k -> command.add("-D" + k + "=" + System.getProperty(k)));
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), StaleViewProgram.class.getName(),
-                backend.name()));
+        command.addAll(List.of("-cp", classPath(), StaleViewProgram.class.getName(), backend.name()));
         Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "child finished");
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -92,6 +92,10 @@ final class CudaStream implements CommandStream {
 
     @Override
     public void synchronize() {
+        if (callbacks.isShutdown()) {
+            // closed with the device: everything queued ran when it closed
+            throw new IllegalStateException("cuda stream is closed");
+        }
         if (Thread.currentThread() != callbackThread) {
             device.ensureContext();
             driver.check("cuStreamSynchronize", driver.call(driver.cuStreamSynchronize, stream));
