@@ -11,7 +11,7 @@ mvn -B -ntp -q -DskipTests package
 mvn -B -ntp -q -DskipTests package dependency:copy-dependencies -pl native -am -DincludeScope=test \
     -DoutputDirectory="$PWD/.device/lib" -DexcludeGroupIds=io.heapscope,org.openjdk.jmc,net.jqwik \
     -DexcludeArtifactIds=opentelemetry-exporter-prometheus,opentelemetry-sdk-testing
-jlink --add-modules java.base,java.logging,java.management,jdk.management,jdk.unsupported,jdk.jfr,java.xml,java.naming,java.net.http \
+jlink --add-modules java.base,java.logging,java.management,jdk.management,jdk.unsupported,jdk.jfr,java.xml,java.naming,java.net.http,jdk.zipfs \
       --strip-debug --no-header-files --no-man-pages --compress=zip-6 --output .device/jre
 rm -f .device/lib/junit-jupiter* .device/lib/junit-platform-* .device/lib/opentest4j* .device/lib/apiguardian* 2>/dev/null || true
 mvn -B -ntp -q dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.4 -DoutputDirectory="$PWD/.device/lib"
