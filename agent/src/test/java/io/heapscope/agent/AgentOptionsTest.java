@@ -53,4 +53,21 @@ class AgentOptionsTest {
                 .getMessage().contains("maybe"));
         assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse("novalue", new Properties(), Map.of()));
     }
+
+    @Test
+    void theAgentsRecordingIsBoundedByDefaultAndTheBoundsAreSettable() {
+        AgentOptions d = AgentOptions.parse("", new Properties(), Map.of());
+        assertEquals(512L << 20, d.jfrMaxSize());
+        assertEquals(java.time.Duration.ofHours(6), d.jfrMaxAge());
+        AgentOptions o = AgentOptions.parse("jfr.maxsize=2g,jfr.maxage=30m", new Properties(), Map.of());
+        assertEquals(2L << 30, o.jfrMaxSize());
+        assertEquals(java.time.Duration.ofMinutes(30), o.jfrMaxAge());
+        Properties p = new Properties();
+        p.setProperty("heapscope.jfr.maxage", "0");
+        assertEquals(java.time.Duration.ZERO, AgentOptions.parse("", p, Map.of()).jfrMaxAge(), "0 = unbounded");
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> AgentOptions.parse("jfr.maxsize=lots", new Properties(), Map.of())).getMessage().contains("lots"));
+        assertTrue(assertThrows(IllegalArgumentException.class,
+                () -> AgentOptions.parse("jfr.maxage=6x", new Properties(), Map.of())).getMessage().contains("6x"));
+    }
 }
