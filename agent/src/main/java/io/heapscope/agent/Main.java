@@ -85,9 +85,11 @@ public final class Main {
     private static int rules(String[] args) throws Exception {
         Path here = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path dir = Files.isDirectory(here) ? here : here.getParent();
-        List<Path> candidates = List.of(dir.resolve("heapscope-jmc-rules.jar"),
-                dir.resolveSibling("jmc-rules").resolve("target").resolve("heapscope-jmc-rules.jar"),
-                dir.getParent() == null ? dir : dir.getParent().resolve("jmc-rules/target/heapscope-jmc-rules.jar"));
+        // beside the agent jar (a distribution), or in this repository's build (agent/target → jmc-rules/target)
+        List<Path> candidates = new java.util.ArrayList<>(List.of(dir.resolve("heapscope-jmc-rules.jar")));
+        if (dir.getParent() != null) {
+            candidates.add(dir.getParent().resolveSibling("jmc-rules").resolve("target/heapscope-jmc-rules.jar"));
+        }
         Path jar = candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
         if (jar == null) {
             System.err.println("heapscope: report --rules needs heapscope-jmc-rules.jar beside heapscope-agent.jar"
