@@ -40,4 +40,13 @@ abstract class AllocatorJfrEvent extends Event {
     @Description("Allocator-wide bytes handed out and not freed, after the event")
     @DataAmount
     long totalInUse;
+
+    /** The fields every allocator event has. */
+    final void setCommon(io.heapscope.allocator.event.AllocatorEvent e) {
+        allocatorId = e.allocator().id();
+        allocatorName = e.allocator().name();
+        pool = e.pool().name();
+        totalReserved = e.totalReserved();
+        totalInUse = e.totalInUse();
+    }
 }

@@ -42,9 +42,7 @@ public final class JfrAllocatorListener implements AllocatorListener {
             case AllocatorEvent.BufferAllocated e -> {
                 BufferAllocatedEvent j = new BufferAllocatedEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.bufferId = e.bufferId();
                     j.heapId = e.heapId();
                     j.address = e.address();
@@ -53,17 +51,13 @@ public final class JfrAllocatorListener implements AllocatorListener {
                     j.useCount = e.useCount();
                     j.retainCount = e.retainCount();
                     j.heapAvailable = e.heapAvailable();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.BufferRecycled e -> {
                 BufferRecycledEvent j = new BufferRecycledEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.bufferId = e.bufferId();
                     j.heapId = e.heapId();
                     j.address = e.address();
@@ -72,17 +66,13 @@ public final class JfrAllocatorListener implements AllocatorListener {
                     j.useCount = e.useCount();
                     j.retainCount = e.retainCount();
                     j.gcAge = e.gcAge();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.BufferFreed e -> {
                 BufferFreedEvent j = new BufferFreedEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.bufferId = e.bufferId();
                     j.heapId = e.heapId();
                     j.address = e.address();
@@ -90,17 +80,13 @@ public final class JfrAllocatorListener implements AllocatorListener {
                     j.alignedSize = e.alignedSize();
                     j.useCount = e.useCount();
                     j.retainCount = e.retainCount();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.BufferReleased e -> {
                 BufferReleasedEvent j = new BufferReleasedEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.bufferId = e.bufferId();
                     j.heapId = e.heapId();
                     j.address = e.address();
@@ -110,82 +96,60 @@ public final class JfrAllocatorListener implements AllocatorListener {
                     j.retainCount = e.retainCount();
                     j.gcAge = e.gcAge();
                     j.heapAvailable = e.heapAvailable();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.HeapAllocated e -> {
                 HeapAllocatedEvent j = new HeapAllocatedEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.heapId = e.heapId();
                     j.heapSize = e.heapSize();
                     j.requestedSize = e.requestedSize();
                     j.heapCount = e.heapCount();
                     j.retainCount = e.retainCount();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.HeapReleased e -> {
                 HeapReleasedEvent j = new HeapReleasedEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.heapId = e.heapId();
                     j.heapSize = e.heapSize();
                     j.heapCount = e.heapCount();
                     j.retainCount = e.retainCount();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.GarbageCollection e -> {
                 GarbageCollectionEvent j = new GarbageCollectionEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.freedBuffers = e.freedBuffers();
                     j.reclaimedBytes = e.reclaimedBytes();
                     j.targetBytes = e.targetBytes();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.AllocationFailed e -> {
                 AllocationFailedEvent j = new AllocationFailedEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.requestedSize = e.requestedSize();
                     j.alignedSize = e.alignedSize();
                     j.highWatermark = e.highWatermark();
                     j.message = e.message();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
             case AllocatorEvent.MemoryPressure e -> {
                 MemoryPressureEvent j = new MemoryPressureEvent();
                 if (j.shouldCommit()) {
-                    j.allocatorId = e.allocator().id();
-                    j.allocatorName = e.allocator().name();
-                    j.pool = e.pool().name();
+                    j.setCommon(e);
                     j.entered = e.entered();
                     j.lowWatermarkLimit = e.lowWatermarkLimit();
                     j.deviceAllocated = e.deviceAllocated();
-                    j.totalReserved = e.totalReserved();
-                    j.totalInUse = e.totalInUse();
                     j.commit();
                 }
             }
