@@ -2,6 +2,7 @@ package io.heapscope.agent.otel;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 
 import java.lang.management.ManagementFactory;
@@ -10,13 +11,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /**
  * The OpenTelemetry the agent reports to, decided once, off the application's threads:
  * <ol>
  *   <li>if the application or the OpenTelemetry Java agent has set a global OpenTelemetry, that one, whichever
  *       {@code -javaagent} came first (when the OpenTelemetry agent is on the command line, its global is waited
- *       for, up to {@code heapscope.otel.wait} = 10 s);</li>
+ *       for, up to {@code heapscope.otel.wait} = 60 s, then OpenTelemetry is disabled rather than exported twice);</li>
  *   <li>else an SDK from the standard autoconfiguration ({@code otel.*} / {@code OTEL_*}: exporters, service name,
  *       resource), with every exporter defaulting to {@code none} and the Prometheus endpoint to 127.0.0.1.</li>
  * </ol>
@@ -25,6 +30,12 @@ import java.util.function.Consumer;
  * hooks keep working.
  */
 public final class AgentOpenTelemetry {
+    /**
+     * System property the decision is left in, for operators and tests: {@code global} (the application's or the
+     * OpenTelemetry Java agent's), {@code sdk} (the agent's own autoconfigured one), {@code none} (no exporter
+     * configured, no global) or {@code disabled: <why>}.
+     */
+    public static final String STATUS_PROPERTY = "heapscope.agent.otel";
     private static final CompletableFuture<OpenTelemetry> RESOLVED = new CompletableFuture<>();
     private static volatile String disabledReason;
     private static boolean started;
@@ -53,7 +64,7 @@ public final class AgentOpenTelemetry {
 
     /** The OpenTelemetry once decided, or null while undecided or when disabled (callers then emit nothing). */
     public static OpenTelemetry current() {
-        return RESOLVED.getNow(null);
+        return disabledReason != null ? null : RESOLVED.getNow(null);
     }
 
     /** Why OpenTelemetry is off, or null. */
@@ -65,19 +76,38 @@ public final class AgentOpenTelemetry {
         OpenTelemetry result = null;
         try {
             result = global();
-            if (result == null) {
+            if (result != null) {
+                status("global");
+            } else {
                 result = autoconfigured();
+                status(result != null ? "sdk" : "none");
             }
         } catch (LinkageError e) {
-            disable("the application's OpenTelemetry API is incompatible with the agent's SDK (" + e + ")");
+            String api = apiOrigin();
+            disable(api == null ? "OpenTelemetry could not start (" + e + ")"
+                    : "the application's OpenTelemetry API (" + api + ") is incompatible with the agent's SDK (" + e + ")");
         } catch (RuntimeException e) {
             disable(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         RESOLVED.complete(result);
     }
 
+    /** Where the OpenTelemetry API in use came from, when not from the agent's own jar; else null. */
+    private static String apiOrigin() {
+        try {
+            java.security.CodeSource api = GlobalOpenTelemetry.class.getProtectionDomain().getCodeSource();
+            java.security.CodeSource agent = AgentOpenTelemetry.class.getProtectionDomain().getCodeSource();
+            if (api == null || agent == null || api.getLocation().equals(agent.getLocation())) {
+                return null;
+            }
+            return api.getLocation().getPath();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
     private static OpenTelemetry global() throws LinkageError {
-        long waitMillis = Long.getLong("heapscope.otel.wait", 10_000);
+        long waitMillis = Long.getLong("heapscope.otel.wait", 60_000);
         boolean otelAgent = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .anyMatch(a -> a.startsWith("-javaagent:") && a.contains("opentelemetry"));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(otelAgent ? waitMillis : 0);
@@ -86,6 +116,12 @@ public final class AgentOpenTelemetry {
                 return GlobalOpenTelemetry.get();
             }
             if (System.nanoTime() >= deadline) {
+                if (otelAgent) {
+                    // a pipeline of our own beside the OpenTelemetry agent's would export everything twice (or fight
+                    // over its Prometheus port): better none
+                    throw new IllegalStateException("the OpenTelemetry Java agent set no global OpenTelemetry within "
+                            + waitMillis + " ms (heapscope.otel.wait)");
+                }
                 return null;
             }
             try {
@@ -119,17 +155,77 @@ public final class AgentOpenTelemetry {
         defaults.put("otel.service.name", "heapscope-agent");
         defaults.put("otel.exporter.prometheus.host", "127.0.0.1");
         try {
-            return AutoConfiguredOpenTelemetrySdk.builder()
+            OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults)
                     .build()
                     .getOpenTelemetrySdk();
+            ExportFailures.watch(sdk);
+            return sdk;
         } catch (RuntimeException e) {
             throw new IllegalStateException("OpenTelemetry could not be configured: " + e.getMessage(), e);
         }
     }
 
-    private static void disable(String why) {
+    /**
+     * The agent's own exporters log through java.util.logging (their relocated class names), by default on stderr,
+     * once per failed export: a collector that is down would fill the application's output. The first warning
+     * instead disables the agent's OpenTelemetry with one line naming the cause and shuts its SDK down (nothing is
+     * retried or queued for the rest of the JVM's life); lower levels are dropped.
+     */
+    private static final class ExportFailures extends Handler {
+        /** Held: java.util.logging keeps loggers only weakly, and with them this configuration. */
+        private static Logger exporters;
+        private final OpenTelemetrySdk sdk;
+
+        private ExportFailures(OpenTelemetrySdk sdk) {
+            this.sdk = sdk;
+        }
+
+        static synchronized void watch(OpenTelemetrySdk sdk) {
+            String prometheus = io.opentelemetry.exporter.prometheus.PrometheusHttpServer.class.getPackageName();
+            exporters = Logger.getLogger(prometheus.substring(0, prometheus.lastIndexOf('.')));
+            exporters.setUseParentHandlers(false);
+            exporters.addHandler(new ExportFailures(sdk));
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() < Level.WARNING.intValue() || disabledReason != null) {
+                return;
+            }
+            String message = r.getMessage() == null ? "" : r.getMessage();
+            if (r.getThrown() != null && !message.contains(String.valueOf(r.getThrown().getMessage()))) {
+                message += " (" + r.getThrown() + ")";
+            }
+            disable("exporting failed: " + message.strip());
+            Thread t = new Thread(sdk::close, "heapscope-otel-shutdown");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static void status(String status) {
+        try {
+            System.setProperty(STATUS_PROPERTY, status);
+        } catch (RuntimeException e) {
+            // a security manager or a locked-down Properties: the status is only informative
+        }
+    }
+
+    private static synchronized void disable(String why) {
+        if (disabledReason != null) {
+            return; // one line
+        }
         disabledReason = why;
+        status("disabled: " + why);
         System.err.println("heapscope agent: OpenTelemetry disabled (JFR and the hooks keep working): " + why);
     }
 }
