@@ -182,6 +182,23 @@ class OpenTelemetryIT {
         }
     }
 
+    /** The Prometheus column of docs/telemetry.md's framework metric table. */
+    private static List<String> documentedFrameworkMetrics() throws IOException {
+        List<String> names = new ArrayList<>();
+        boolean in = false;
+        for (String line : Files.readAllLines(Path.of("..", "docs", "telemetry.md"))) {
+            if (line.startsWith("| framework metric |")) {
+                in = true;
+            } else if (in && !line.startsWith("|")) {
+                break;
+            } else if (in && !line.startsWith("|---")) {
+                names.add(line.split("\\|")[5].strip());
+            }
+        }
+        assertEquals(5, names.size(), "the framework metric table of docs/telemetry.md: " + names);
+        return names;
+    }
+
     private static long disabledLines(String out) {
         return out.lines().filter(l -> l.startsWith(DISABLED)).count();
     }
@@ -239,7 +256,12 @@ class OpenTelemetryIT {
             assertTrue(value(held, "heapscope_framework_allocations_total", "heapscope_framework=jdk.direct")
                     >= OtelWorkload.DIRECT_BUFFERS);
             assertEquals(1, samples(held, "heapscope_framework_memory_live_bytes", "heapscope_framework=ffm",
-                    "otel_scope_name=io.heapscope.agent").size(), "instrumentation scope as a label");
+                    "otel_scope_name=io.heapscope").size(), "instrumentation scope as a label");
+
+            for (String name : documentedFrameworkMetrics()) {
+                assertFalse(samples(held, name, "heapscope_framework=ffm").isEmpty(),
+                        "docs/telemetry.md's framework metric " + name + " is served:\n" + held);
+            }
 
             // allocator metrics, with the allocator's identity
             String a = "heapscope_allocator_name=" + OtelWorkload.ALLOCATOR;
