@@ -26,6 +26,7 @@ declare -A CONFIG=(
   [4-default]="-javaagent:$AGENT"
   [5-jfr.file]="-javaagent:$AGENT=jfr.file=$WORK/x.jfr"
   [6-hooks=direct,sinks=jfr]="-javaagent:$AGENT=hooks=direct,sinks=jfr"
+  [7-default+prometheus]="-Dotel.metrics.exporter=prometheus -Dotel.exporter.prometheus.port=0 -javaagent:$AGENT"
 )
 declare -A TIMES
 for ((i = 0; i < RUNS; i++)); do

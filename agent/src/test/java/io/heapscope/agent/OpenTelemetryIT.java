@@ -295,6 +295,31 @@ class OpenTelemetryIT {
         }
     }
 
+    @Test
+    void withoutAnExporterNoSdkOrExporterClassLoads() throws Exception {
+        Path jfr = dir.resolve("none.jfr");
+        try (Live child = new Live(List.of("-verbose:class",
+                "-javaagent:" + AGENT + "=" + AGENT_ARGS + ",jfr.file=" + jfr), classPath())) {
+            int exit = child.finish();
+            String out = child.out.toString();
+            assertTrue(out.contains("otel none"), out);
+            assertTrue(out.contains("io.heapscope.agent.AgentInstaller"), "-verbose:class lists the agent's classes");
+            // Known exception: the allocator's own otel sink calls GlobalOpenTelemetry.get(), whose autoconfigure
+            // probe (a class name string the shading relocated) loads the agent's AutoConfiguredOpenTelemetrySdk
+            // class, nothing more (and logs one INFO line): see docs/agent.md
+            String loaded = out.lines().filter(l -> !l.contains("shaded.otel.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk ")
+                    && !l.contains("shaded.otel.sdk.autoconfigure.AutoValue_AutoConfiguredOpenTelemetrySdk "))
+                    .collect(Collectors.joining("\n"));
+            for (String p : List.of("io.heapscope.agent.shaded.otel.sdk.", "io.heapscope.agent.shaded.otel.exporter.",
+                    "io.heapscope.agent.shaded.okhttp3.", "io.heapscope.agent.shaded.kotlin.",
+                    "io.heapscope.agent.shaded.prometheus.", "io.heapscope.agent.shaded.protobuf.")) {
+                assertFalse(loaded.contains(p), "nothing of " + p + " loaded when no exporter is configured");
+            }
+            assertAppAndJfrFine(exit, out.lines().filter(l -> !l.startsWith("[")).collect(Collectors.joining("\n")),
+                    jfr);
+        }
+    }
+
     // ---- OTLP -----------------------------------------------------------------------------------------------------
 
     /** A minimal OTLP/HTTP receiver: counts the spans of each name in the ExportTraceServiceRequests it is sent. */
