@@ -174,7 +174,7 @@ public final class AgentOpenTelemetry {
      */
     private static final class ExportFailures extends Handler {
         /** Held: java.util.logging keeps loggers only weakly, and with them this configuration. */
-        private static Logger exporters;
+        private static final java.util.List<Logger> WATCHED = new java.util.ArrayList<>();
         private final OpenTelemetrySdk sdk;
 
         private ExportFailures(OpenTelemetrySdk sdk) {
@@ -183,9 +183,15 @@ public final class AgentOpenTelemetry {
 
         static synchronized void watch(OpenTelemetrySdk sdk) {
             String prometheus = io.opentelemetry.exporter.prometheus.PrometheusHttpServer.class.getPackageName();
-            exporters = Logger.getLogger(prometheus.substring(0, prometheus.lastIndexOf('.')));
-            exporters.setUseParentHandlers(false);
-            exporters.addHandler(new ExportFailures(sdk));
+            String exporters = prometheus.substring(0, prometheus.lastIndexOf('.'));
+            ExportFailures handler = new ExportFailures(sdk);
+            // the network exporters and their senders; not the logging exporter, whose output is its purpose
+            for (String part : new String[] {"otlp", "sender", "internal", "prometheus"}) {
+                Logger l = Logger.getLogger(exporters + "." + part);
+                l.setUseParentHandlers(false);
+                l.addHandler(handler);
+                WATCHED.add(l);
+            }
         }
 
         @Override
