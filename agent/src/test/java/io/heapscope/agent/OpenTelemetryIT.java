@@ -454,7 +454,8 @@ class OpenTelemetryIT {
             assertEquals(1, disabledLines(out), "exactly one line: " + out);
             assertTrue(disabledLine(out).contains(cause), "names the cause (" + cause + "): " + out);
             assertFalse(out.contains("\tat "), "no stack trace: " + out);
-            assertFalse(out.contains("SEVERE") || out.contains("WARNING"), "no exporter log lines: " + out);
+            assertFalse(out.contains("SEVERE") || out.contains("WARNING") || out.contains("INFO"),
+                    "no SDK or exporter log lines: " + out);
             return out;
         }
     }

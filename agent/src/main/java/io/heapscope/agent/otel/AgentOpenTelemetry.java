@@ -38,6 +38,9 @@ public final class AgentOpenTelemetry {
     public static final String STATUS_PROPERTY = "heapscope.agent.otel";
     private static final CompletableFuture<OpenTelemetry> RESOLVED = new CompletableFuture<>();
     private static volatile String disabledReason;
+    /** Held: java.util.logging keeps loggers only weakly, and with them their level. */
+    private static Logger sdkLogger;
+    private static Logger globalLogger;
     private static boolean started;
 
     private AgentOpenTelemetry() {
@@ -75,6 +78,7 @@ public final class AgentOpenTelemetry {
     private static void resolve() {
         OpenTelemetry result = null;
         try {
+            quietProbe();
             result = global();
             if (result != null) {
                 status("global");
@@ -90,6 +94,19 @@ public final class AgentOpenTelemetry {
             disable(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         RESOLVED.complete(result);
+    }
+
+    /**
+     * When the application has no OpenTelemetry API of its own, {@code GlobalOpenTelemetry} is the agent jar's, whose
+     * autoconfigure probe names the agent's relocated SDK (the shading rewrites string constants too): the first
+     * {@code GlobalOpenTelemetry.get()} (an allocator's own {@code otel} sink) would find it and log an INFO line into
+     * the application's output. That logger is the agent's alone then; warnings still pass.
+     */
+    private static void quietProbe() {
+        if (apiOrigin() == null) {
+            globalLogger = Logger.getLogger(GlobalOpenTelemetry.class.getName());
+            globalLogger.setLevel(Level.WARNING);
+        }
     }
 
     /** Where the OpenTelemetry API in use came from, when not from the agent's own jar; else null. */
@@ -154,6 +171,11 @@ public final class AgentOpenTelemetry {
         defaults.put("otel.logs.exporter", "none");
         defaults.put("otel.service.name", "heapscope-agent");
         defaults.put("otel.exporter.prometheus.host", "127.0.0.1");
+        String autoconfigure = AutoConfiguredOpenTelemetrySdk.class.getPackageName();
+        // the SDK's INFO lines ("Error encountered during autoconfiguration...") are not for the application's
+        // output: what matters is said in the agent's one line; warnings still pass
+        sdkLogger = Logger.getLogger(autoconfigure.substring(0, autoconfigure.lastIndexOf('.')));
+        sdkLogger.setLevel(Level.WARNING);
         try {
             OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults)
