@@ -28,6 +28,7 @@ declare -A CONFIG=(
   [4-default]="-javaagent:$AGENT"
   [5-jfr.file]="-javaagent:$AGENT=jfr.file=$WORK/x.jfr"
   [6-hooks=direct,sinks=jfr]="-javaagent:$AGENT=hooks=direct,sinks=jfr"
+  [7-default+prometheus]="-Dotel.metrics.exporter=prometheus -Dotel.exporter.prometheus.port=0 -javaagent:$AGENT"
 )
 if [[ -n "${BASELINE_AGENT:-}" ]]; then
   CONFIG[7-baseline verbosity=0]="-javaagent:$BASELINE_AGENT=verbosity=0"

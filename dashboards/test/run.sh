@@ -12,7 +12,8 @@
 #
 # Usage: dashboards/test/run.sh [--serve]
 #   --serve   after the checks, keep Prometheus and the workload running (Ctrl-C ends both) to query them yourself
-# Environment: HEAPSCOPE_DASH_CP=<class path> skips the Maven build (a JUnit test passes its own class path);
+# Environment: HEAPSCOPE_DASH_CP=<class path> skips the Maven build (a JUnit test passes its own class path; the
+#              agent jar, agent/target/heapscope-agent.jar, is then used as built, or built if missing);
 #              HEAPSCOPE_DASH_SECONDS (default 120; the script stops it when done): how long the workload runs when not serving.
 # Files: dashboards/test/build/run/ (Prometheus config, data, logs of both processes; kept for inspection).
 set -euo pipefail
@@ -72,22 +73,33 @@ node dashboards/test/deploy.mjs check
 # ---- the workload ---------------------------------------------------------------------------------------------
 JAVA_HOME=$(scripts/java-home.sh)
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
+built_here=false
 if [ -z "${HEAPSCOPE_DASH_CP:-}" ]; then
+  built_here=true
   step "building the workload (mvn -pl allocator,native,bench test-compile)"
   MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -q -B -ntp -pl allocator,native,bench \
     -DskipTests test-compile dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
   HEAPSCOPE_DASH_CP="bench/target/test-classes:bench/target/classes:$(cat bench/target/test-classpath.txt)"
 fi
 CP=$HEAPSCOPE_DASH_CP
+AGENT=$root/agent/target/heapscope-agent.jar
+if $built_here || [ ! -f "$AGENT" ]; then  # a JUnit test passing its class path runs after the agent's package
+  step "building the agent (mvn -pl allocator,native,agent package -DskipTests)"
+  MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -q -B -ntp -pl allocator,native,agent \
+    -DskipTests package
+fi
 WORKLOAD_PORT=$(free_port)
 WORKLOAD_SECONDS=${HEAPSCOPE_DASH_SECONDS:-120}
 $serve && WORKLOAD_SECONDS=86400
 
 step "starting the workload JVM, /metrics on 127.0.0.1:$WORKLOAD_PORT"
 # ---- WORKLOAD: the one line that starts the JVM Prometheus scrapes (must serve /metrics on 127.0.0.1:$WORKLOAD_PORT)
-java --enable-native-access=ALL-UNNAMED -cp "$CP" io.heapscope.bench.dashboards.DashboardWorkload --export=self --port="$WORKLOAD_PORT" --seconds="$WORKLOAD_SECONDS" >"$run_dir/workload.log" 2>&1 &
-# With the agent (once it exports metrics itself; the agent then reports the framework metrics from its hooks):
-# java -javaagent:agent/target/heapscope-agent.jar=verbosity=ALLOCATIONS+RECYCLES+RELEASES+PROFILING -Dotel.metrics.exporter=prometheus -Dotel.exporter.prometheus.host=127.0.0.1 -Dotel.exporter.prometheus.port="$WORKLOAD_PORT" --enable-native-access=ALL-UNNAMED -cp "$CP" io.heapscope.bench.dashboards.DashboardWorkload --export=global --seconds="$WORKLOAD_SECONDS" >"$run_dir/workload.log" 2>&1 &
+# The real agent: its `heapscope` hook gives both allocators the agent's telemetry, its framework hooks count the
+# workload's direct buffers, FFM arenas and Netty chunks, and its own SDK serves them all through the OpenTelemetry
+# Prometheus exporter (configured the OpenTelemetry way; 127.0.0.1 is the agent's default host).
+java -javaagent:"$AGENT"=verbosity=ALLOCATIONS+RECYCLES+RELEASES+PROFILING,sinks=otel -Dotel.metrics.exporter=prometheus -Dotel.exporter.prometheus.port="$WORKLOAD_PORT" -Dotel.service.name=heapscope-dashboards-workload --enable-native-access=ALL-UNNAMED -cp "$CP" io.heapscope.bench.dashboards.DashboardWorkload --export=global --seconds="$WORKLOAD_SECONDS" >"$run_dir/workload.log" 2>&1 &
+# Without the agent (the workload's own SDK and exporter, framework metrics counted by the workload itself):
+# java --enable-native-access=ALL-UNNAMED -cp "$CP" io.heapscope.bench.dashboards.DashboardWorkload --export=self --port="$WORKLOAD_PORT" --seconds="$WORKLOAD_SECONDS" >"$run_dir/workload.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 60); do
   curl -sf "http://127.0.0.1:$WORKLOAD_PORT/metrics" | grep -q '^heapscope_' && break

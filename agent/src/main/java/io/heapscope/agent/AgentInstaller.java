@@ -232,7 +232,7 @@ final class AgentInstaller {
             FrameworkMetrics.register(otel);
             if (allocators) {
                 OtelTelemetry telemetry = OtelTelemetry.using(otel).metricsAlways(exportMetrics);
-                AllocatorRegistry.addListener(a -> a.attachTelemetry(telemetry));
+                AllocatorRegistry.addListener(a -> a.replaceTelemetry(telemetry)); // in place of its own (global) otel sink
             }
         });
     }

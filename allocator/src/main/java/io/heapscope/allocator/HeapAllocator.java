@@ -192,12 +192,26 @@ public final class HeapAllocator implements AutoCloseable {
             }
         }
         try {
-            attachments.add(provider.attach(this));
+            attachments.add(provider.name(), provider.attach(this));
         } catch (RuntimeException | LinkageError e) {
             // a telemetry back end that cannot start (e.g. an incompatible OpenTelemetry API) never stops allocation
             PROFILE_LOG.log(System.Logger.Level.WARNING, "heapscope: telemetry '" + provider.name()
                     + "' disabled for allocator " + id + ": " + e);
         }
+    }
+
+    /**
+     * Attaches a telemetry provider in place of the one of the same name the allocator has (detached first), as the
+     * agent does with its OpenTelemetry: the allocator's own {@code otel} sink reports to the global OpenTelemetry,
+     * which may be no SDK at all while the agent exports through one.
+     */
+    public void replaceTelemetry(TelemetryProvider provider) {
+        Objects.requireNonNull(provider, "provider");
+        synchronized (attachedTelemetry) {
+            attachments.remove(provider.name());
+            attachedTelemetry.remove(provider.name());
+        }
+        attachTelemetry(provider);
     }
 
     /** The names of the telemetry attached ({@link TelemetryProvider#name()}). */
@@ -1120,24 +1134,35 @@ public final class HeapAllocator implements AutoCloseable {
 
     /** What telemetry attached; closed once, by {@link #close()} or by the cleaner when the allocator is dropped. */
     private static final class Attachments implements Runnable {
-        private final List<AutoCloseable> items = new ArrayList<>();
+        private final Map<String, AutoCloseable> items = new LinkedHashMap<>();
         private boolean done;
 
-        synchronized void add(AutoCloseable c) {
+        synchronized void add(String name, AutoCloseable c) {
             if (c == null) {
                 return;
             }
             if (done) {
                 closeQuietly(c);
             } else {
-                items.add(c);
+                AutoCloseable before = items.put(name, c);
+                if (before != null) {
+                    closeQuietly(before);
+                }
+            }
+        }
+
+        /** Detaches the telemetry of this name, if any. */
+        synchronized void remove(String name) {
+            AutoCloseable c = items.remove(name);
+            if (c != null) {
+                closeQuietly(c);
             }
         }
 
         @Override
         public synchronized void run() {
             done = true;
-            for (AutoCloseable c : items) {
+            for (AutoCloseable c : items.values()) {
                 closeQuietly(c);
             }
             items.clear();

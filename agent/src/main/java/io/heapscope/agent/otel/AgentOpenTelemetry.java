@@ -2,6 +2,7 @@ package io.heapscope.agent.otel;
 
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.autoconfigure.AutoConfiguredOpenTelemetrySdk;
 
 import java.lang.management.ManagementFactory;
@@ -10,13 +11,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 
 /**
  * The OpenTelemetry the agent reports to, decided once, off the application's threads:
  * <ol>
  *   <li>if the application or the OpenTelemetry Java agent has set a global OpenTelemetry, that one, whichever
  *       {@code -javaagent} came first (when the OpenTelemetry agent is on the command line, its global is waited
- *       for, up to {@code heapscope.otel.wait} = 10 s);</li>
+ *       for, up to {@code heapscope.otel.wait} = 60 s, then OpenTelemetry is disabled rather than exported twice);</li>
  *   <li>else an SDK from the standard autoconfiguration ({@code otel.*} / {@code OTEL_*}: exporters, service name,
  *       resource), with every exporter defaulting to {@code none} and the Prometheus endpoint to 127.0.0.1.</li>
  * </ol>
@@ -25,8 +30,17 @@ import java.util.function.Consumer;
  * hooks keep working.
  */
 public final class AgentOpenTelemetry {
+    /**
+     * System property the decision is left in, for operators and tests: {@code global} (the application's or the
+     * OpenTelemetry Java agent's), {@code sdk} (the agent's own autoconfigured one), {@code none} (no exporter
+     * configured, no global) or {@code disabled: <why>}.
+     */
+    public static final String STATUS_PROPERTY = "heapscope.agent.otel";
     private static final CompletableFuture<OpenTelemetry> RESOLVED = new CompletableFuture<>();
     private static volatile String disabledReason;
+    /** Held: java.util.logging keeps loggers only weakly, and with them their level. */
+    private static Logger sdkLogger;
+    private static Logger globalLogger;
     private static boolean started;
 
     private AgentOpenTelemetry() {
@@ -53,7 +67,7 @@ public final class AgentOpenTelemetry {
 
     /** The OpenTelemetry once decided, or null while undecided or when disabled (callers then emit nothing). */
     public static OpenTelemetry current() {
-        return RESOLVED.getNow(null);
+        return disabledReason != null ? null : RESOLVED.getNow(null);
     }
 
     /** Why OpenTelemetry is off, or null. */
@@ -64,20 +78,53 @@ public final class AgentOpenTelemetry {
     private static void resolve() {
         OpenTelemetry result = null;
         try {
+            quietProbe();
             result = global();
-            if (result == null) {
+            if (result != null) {
+                status("global");
+            } else {
                 result = autoconfigured();
+                status(result != null ? "sdk" : "none");
             }
         } catch (LinkageError e) {
-            disable("the application's OpenTelemetry API is incompatible with the agent's SDK (" + e + ")");
+            String api = apiOrigin();
+            disable(api == null ? "OpenTelemetry could not start (" + e + ")"
+                    : "the application's OpenTelemetry API (" + api + ") is incompatible with the agent's SDK (" + e + ")");
         } catch (RuntimeException e) {
             disable(e.getMessage() == null ? e.toString() : e.getMessage());
         }
         RESOLVED.complete(result);
     }
 
+    /**
+     * When the application has no OpenTelemetry API of its own, {@code GlobalOpenTelemetry} is the agent jar's, whose
+     * autoconfigure probe names the agent's relocated SDK (the shading rewrites string constants too): the first
+     * {@code GlobalOpenTelemetry.get()} (an allocator's own {@code otel} sink) would find it and log an INFO line into
+     * the application's output. That logger is the agent's alone then; warnings still pass.
+     */
+    private static void quietProbe() {
+        if (apiOrigin() == null) {
+            globalLogger = Logger.getLogger(GlobalOpenTelemetry.class.getName());
+            globalLogger.setLevel(Level.WARNING);
+        }
+    }
+
+    /** Where the OpenTelemetry API in use came from, when not from the agent's own jar; else null. */
+    private static String apiOrigin() {
+        try {
+            java.security.CodeSource api = GlobalOpenTelemetry.class.getProtectionDomain().getCodeSource();
+            java.security.CodeSource agent = AgentOpenTelemetry.class.getProtectionDomain().getCodeSource();
+            if (api == null || agent == null || api.getLocation().equals(agent.getLocation())) {
+                return null;
+            }
+            return api.getLocation().getPath();
+        } catch (RuntimeException | LinkageError e) {
+            return null;
+        }
+    }
+
     private static OpenTelemetry global() throws LinkageError {
-        long waitMillis = Long.getLong("heapscope.otel.wait", 10_000);
+        long waitMillis = Long.getLong("heapscope.otel.wait", 60_000);
         boolean otelAgent = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
                 .anyMatch(a -> a.startsWith("-javaagent:") && a.contains("opentelemetry"));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(otelAgent ? waitMillis : 0);
@@ -86,6 +133,12 @@ public final class AgentOpenTelemetry {
                 return GlobalOpenTelemetry.get();
             }
             if (System.nanoTime() >= deadline) {
+                if (otelAgent) {
+                    // a pipeline of our own beside the OpenTelemetry agent's would export everything twice (or fight
+                    // over its Prometheus port): better none
+                    throw new IllegalStateException("the OpenTelemetry Java agent set no global OpenTelemetry within "
+                            + waitMillis + " ms (heapscope.otel.wait)");
+                }
                 return null;
             }
             try {
@@ -118,18 +171,89 @@ public final class AgentOpenTelemetry {
         defaults.put("otel.logs.exporter", "none");
         defaults.put("otel.service.name", "heapscope-agent");
         defaults.put("otel.exporter.prometheus.host", "127.0.0.1");
+        String autoconfigure = AutoConfiguredOpenTelemetrySdk.class.getPackageName();
+        // the SDK's INFO lines ("Error encountered during autoconfiguration...") are not for the application's
+        // output: what matters is said in the agent's one line; warnings still pass
+        sdkLogger = Logger.getLogger(autoconfigure.substring(0, autoconfigure.lastIndexOf('.')));
+        sdkLogger.setLevel(Level.WARNING);
         try {
-            return AutoConfiguredOpenTelemetrySdk.builder()
+            OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults)
                     .build()
                     .getOpenTelemetrySdk();
+            ExportFailures.watch(sdk);
+            return sdk;
         } catch (RuntimeException e) {
             throw new IllegalStateException("OpenTelemetry could not be configured: " + e.getMessage(), e);
         }
     }
 
-    private static void disable(String why) {
+    /**
+     * The agent's own exporters log through java.util.logging (their relocated class names), by default on stderr,
+     * once per failed export: a collector that is down would fill the application's output. The first warning
+     * instead disables the agent's OpenTelemetry with one line naming the cause and shuts its SDK down (nothing is
+     * retried or queued for the rest of the JVM's life); lower levels are dropped.
+     */
+    private static final class ExportFailures extends Handler {
+        /** Held: java.util.logging keeps loggers only weakly, and with them this configuration. */
+        private static final java.util.List<Logger> WATCHED = new java.util.ArrayList<>();
+        private final OpenTelemetrySdk sdk;
+
+        private ExportFailures(OpenTelemetrySdk sdk) {
+            this.sdk = sdk;
+        }
+
+        static synchronized void watch(OpenTelemetrySdk sdk) {
+            String prometheus = io.opentelemetry.exporter.prometheus.PrometheusHttpServer.class.getPackageName();
+            String exporters = prometheus.substring(0, prometheus.lastIndexOf('.'));
+            ExportFailures handler = new ExportFailures(sdk);
+            // the network exporters and their senders; not the logging exporter, whose output is its purpose
+            for (String part : new String[] {"otlp", "sender", "internal", "prometheus"}) {
+                Logger l = Logger.getLogger(exporters + "." + part);
+                l.setUseParentHandlers(false);
+                l.addHandler(handler);
+                WATCHED.add(l);
+            }
+        }
+
+        @Override
+        public void publish(LogRecord r) {
+            if (r.getLevel().intValue() < Level.WARNING.intValue() || disabledReason != null) {
+                return;
+            }
+            String message = r.getMessage() == null ? "" : r.getMessage();
+            if (r.getThrown() != null && !message.contains(String.valueOf(r.getThrown().getMessage()))) {
+                message += " (" + r.getThrown() + ")";
+            }
+            disable("exporting failed: " + message.strip());
+            Thread t = new Thread(sdk::close, "heapscope-otel-shutdown");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static void status(String status) {
+        try {
+            System.setProperty(STATUS_PROPERTY, status);
+        } catch (RuntimeException e) {
+            // a security manager or a locked-down Properties: the status is only informative
+        }
+    }
+
+    private static synchronized void disable(String why) {
+        if (disabledReason != null) {
+            return; // one line
+        }
         disabledReason = why;
+        status("disabled: " + why);
         System.err.println("heapscope agent: OpenTelemetry disabled (JFR and the hooks keep working): " + why);
     }
 }

@@ -101,7 +101,7 @@ public final class FrameworkMetrics {
         if (callback != null) {
             callback.close();
         }
-        Meter meter = openTelemetry.getMeter("io.heapscope.agent");
+        Meter meter = openTelemetry.getMeter("io.heapscope"); // the scope every Heapscope series carries (dashboards select on it)
         ObservableLongMeasurement live = meter.upDownCounterBuilder(LIVE_BYTES).setUnit("By")
                 .setDescription("Off-heap bytes allocated through the framework and not yet freed").buildObserver();
         ObservableLongMeasurement count = meter.upDownCounterBuilder(LIVE_COUNT).setUnit("{buffer}")

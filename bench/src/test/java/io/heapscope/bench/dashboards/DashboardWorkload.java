@@ -7,7 +7,7 @@ import io.heapscope.allocator.MpsOutOfMemoryException;
 import io.heapscope.backend.host.HostDevice;
 import io.heapscope.telemetry.otel.OtelTelemetry;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -218,7 +218,9 @@ public final class DashboardWorkload {
         private final ArrayDeque<Arena> arenas = new ArrayDeque<>();
         private final ArrayDeque<long[]> arenaBytes = new ArrayDeque<>();
         private final ArrayDeque<ByteBuf> netty = new ArrayDeque<>();
-        private final PooledByteBufAllocator nettyAllocator = new PooledByteBufAllocator(true);
+        // unpooled: every buffer is its own off-heap allocation, which the agent's netty hook reports as such (a pooled
+        // allocator's memory comes and goes in rare chunks, which leaves a few-second rate window empty)
+        private final UnpooledByteBufAllocator nettyAllocator = new UnpooledByteBufAllocator(true);
         private long ticks;
 
         FrameworkLoop(FrameworkMetrics metrics, SplittableRandom random) {
