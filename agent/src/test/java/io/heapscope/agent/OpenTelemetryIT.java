@@ -425,6 +425,30 @@ class OpenTelemetryIT {
         }
     }
 
+    /**
+     * Known defect, kept as its reproduction: 1,000 direct buffers (two spans each) around each of 40 allocation
+     * failures overflow the SDK's default batch queue (2048): "BatchSpanProcessor dropped 18471 span(s)", and the
+     * failure spans are dropped with the rest; the first export of the flood also failed against this receiver
+     * (okhttp ConnectionShutdownException, not understood yet). See docs/agent.md, "Known issues".
+     */
+    @org.junit.jupiter.api.Disabled("known defect: the batch queue drops allocation-failure spans in a flood (docs/agent.md)")
+    @Test
+    void otlpKeepsEveryAllocationFailureSpanInAFloodOfOtherSpans() throws Exception {
+        Path jfr = dir.resolve("flood.jfr");
+        try (OtlpReceiver receiver = new OtlpReceiver();
+             Live child = new Live(List.of("-Dflood=1000", "-Dotel.traces.exporter=otlp",
+                     "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + receiver.port(),
+                     "-javaagent:" + AGENT + "=" + AGENT_ARGS + ",jfr.file=" + jfr), classPath())) {
+            int exit = child.finish();
+            String out = child.out.toString();
+            assertEquals(0, exit, out);
+            assertTrue(receiver.count("heapscope.offheap.allocation") < OtelWorkload.FAILURES * 1000,
+                    "the flood overflowed the batch queue (else this test shows nothing): " + receiver.spans);
+            assertEquals(OtelWorkload.FAILURES, receiver.count("heapscope.allocation_failed"),
+                    "no allocation-failure span dropped: " + receiver.spans + " requests " + receiver.requests + "\n" + out);
+        }
+    }
+
     // ---- failures that must not stop the agent -------------------------------------------------------------------
 
     /**
