@@ -426,12 +426,9 @@ class OpenTelemetryIT {
     }
 
     /**
-     * Known defect, kept as its reproduction: 1,000 direct buffers (two spans each) around each of 40 allocation
-     * failures overflow the SDK's default batch queue (2048): "BatchSpanProcessor dropped 18471 span(s)", and the
-     * failure spans are dropped with the rest; the first export of the flood also failed against this receiver
-     * (okhttp ConnectionShutdownException, not understood yet). See docs/agent.md, "Known issues".
+     * 1,000 direct buffers (two spans each) around each of 40 allocation failures overflow the SDK's default batch
+     * queue (2048): the failure spans must all arrive anyway (their own queue, {@code FailureSpans}).
      */
-    @org.junit.jupiter.api.Disabled("known defect: the batch queue drops allocation-failure spans in a flood (docs/agent.md)")
     @Test
     void otlpKeepsEveryAllocationFailureSpanInAFloodOfOtherSpans() throws Exception {
         Path jfr = dir.resolve("flood.jfr");

@@ -171,6 +171,8 @@ public final class AgentOpenTelemetry {
         defaults.put("otel.logs.exporter", "none");
         defaults.put("otel.service.name", "heapscope-agent");
         defaults.put("otel.exporter.prometheus.host", "127.0.0.1");
+        // the specification's default (and the OpenTelemetry Java agent's); the SDK's autoconfigure still says grpc
+        defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
         String autoconfigure = AutoConfiguredOpenTelemetrySdk.class.getPackageName();
         // the SDK's INFO lines ("Error encountered during autoconfiguration...") are not for the application's
         // output: what matters is said in the agent's one line; warnings still pass
@@ -179,6 +181,7 @@ public final class AgentOpenTelemetry {
         try {
             OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults)
+                    .addSpanProcessorCustomizer((processor, config) -> FailureSpans.around(processor))
                     .build()
                     .getOpenTelemetrySdk();
             ExportFailures.watch(sdk);
