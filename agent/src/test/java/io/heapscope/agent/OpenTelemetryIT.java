@@ -425,6 +425,27 @@ class OpenTelemetryIT {
         }
     }
 
+    /**
+     * 1,000 direct buffers (two spans each) around each of 40 allocation failures overflow the SDK's default batch
+     * queue (2048): the failure spans must all arrive anyway (their own queue, {@code FailureSpans}).
+     */
+    @Test
+    void otlpKeepsEveryAllocationFailureSpanInAFloodOfOtherSpans() throws Exception {
+        Path jfr = dir.resolve("flood.jfr");
+        try (OtlpReceiver receiver = new OtlpReceiver();
+             Live child = new Live(List.of("-Dflood=1000", "-Dotel.traces.exporter=otlp",
+                     "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + receiver.port(),
+                     "-javaagent:" + AGENT + "=" + AGENT_ARGS + ",jfr.file=" + jfr), classPath())) {
+            int exit = child.finish();
+            String out = child.out.toString();
+            assertEquals(0, exit, out);
+            assertTrue(receiver.count("heapscope.offheap.allocation") < OtelWorkload.FAILURES * 1000,
+                    "the flood overflowed the batch queue (else this test shows nothing): " + receiver.spans);
+            assertEquals(OtelWorkload.FAILURES, receiver.count("heapscope.allocation_failed"),
+                    "no allocation-failure span dropped: " + receiver.spans + " requests " + receiver.requests + "\n" + out);
+        }
+    }
+
     // ---- failures that must not stop the agent -------------------------------------------------------------------
 
     /**

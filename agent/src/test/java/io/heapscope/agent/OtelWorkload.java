@@ -55,7 +55,11 @@ public final class OtelWorkload {
              HeapAllocator a = HeapAllocator.builder(d).name(ALLOCATOR).build()) {
             MpsBuffer b1 = a.malloc(1 << 20, false); // default sinks (jfr, otel): the agent replaces its otel one
             MpsBuffer b2 = a.malloc(3 << 20, false);
+            int flood = Integer.getInteger("flood", 0); // direct buffers (two spans each) around each failure
             for (int i = 0; i < FAILURES; i++) {
+                for (int j = 0; j < flood; j++) {
+                    ByteBuffer.allocateDirect(64 + (j & 63)).put(0, (byte) j);
+                }
                 try {
                     a.malloc(1L << 30, false);
                 } catch (MpsOutOfMemoryException e) {

@@ -171,6 +171,8 @@ public final class AgentOpenTelemetry {
         defaults.put("otel.logs.exporter", "none");
         defaults.put("otel.service.name", "heapscope-agent");
         defaults.put("otel.exporter.prometheus.host", "127.0.0.1");
+        // the specification's default (and the OpenTelemetry Java agent's); the SDK's autoconfigure still says grpc
+        defaults.put("otel.exporter.otlp.protocol", "http/protobuf");
         String autoconfigure = AutoConfiguredOpenTelemetrySdk.class.getPackageName();
         // the SDK's INFO lines ("Error encountered during autoconfiguration...") are not for the application's
         // output: what matters is said in the agent's one line; warnings still pass
@@ -179,6 +181,7 @@ public final class AgentOpenTelemetry {
         try {
             OpenTelemetrySdk sdk = AutoConfiguredOpenTelemetrySdk.builder()
                     .addPropertiesSupplier(() -> defaults)
+                    .addSpanProcessorCustomizer((processor, config) -> FailureSpans.around(processor))
                     .build()
                     .getOpenTelemetrySdk();
             ExportFailures.watch(sdk);
@@ -190,9 +193,10 @@ public final class AgentOpenTelemetry {
 
     /**
      * The agent's own exporters log through java.util.logging (their relocated class names), by default on stderr,
-     * once per failed export: a collector that is down would fill the application's output. The first warning
-     * instead disables the agent's OpenTelemetry with one line naming the cause and shuts its SDK down (nothing is
-     * retried or queued for the rest of the JVM's life); lower levels are dropped.
+     * once per failed export: a collector that is down would fill the application's output. A collector that cannot
+     * be reached at all instead disables the agent's OpenTelemetry with one line naming the cause and shuts its SDK
+     * down (nothing is retried or queued for the rest of the JVM's life); any other export error is said once, and
+     * the SDK goes on; lower levels are dropped.
      */
     private static final class ExportFailures extends Handler {
         /** Held: java.util.logging keeps loggers only weakly, and with them this configuration. */
@@ -225,10 +229,33 @@ public final class AgentOpenTelemetry {
             if (r.getThrown() != null && !message.contains(String.valueOf(r.getThrown().getMessage()))) {
                 message += " (" + r.getThrown() + ")";
             }
+            if (!unreachable(r.getThrown()) && !message.contains("Failed to connect")) {
+                // any other export error (a collector answering with an error, a dropped connection): the SDK keeps
+                // trying; said once, the later ones dropped
+                if (!otherFailureSaid) {
+                    otherFailureSaid = true;
+                    System.err.println("heapscope agent: OpenTelemetry export failing (JFR and the hooks keep working;"
+                            + " further export errors not shown): " + message.strip());
+                }
+                return;
+            }
             disable("exporting failed: " + message.strip());
             Thread t = new Thread(sdk::close, "heapscope-otel-shutdown");
             t.setDaemon(true);
             t.start();
+        }
+
+        private boolean otherFailureSaid;
+
+        /** A collector that cannot be reached at all (refused, no route, unknown host) somewhere in the causes. */
+        private static boolean unreachable(Throwable t) {
+            for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
+                if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
+                        || t instanceof java.net.UnknownHostException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         @Override
