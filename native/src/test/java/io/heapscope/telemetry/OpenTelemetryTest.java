@@ -229,4 +229,27 @@ class OpenTelemetryTest {
         return points.stream().filter(p -> p.getAttributes().asMap().containsValue(attributeValue))
                 .mapToLong(LongPointData::getValue).sum();
     }
+
+    @Test
+    @SuppressWarnings("try") // the scope is only made current
+    void theDefaultTelemetryNeverPinsANoOpGlobal() {
+        io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+        try (HostDevice d = HostDevice.builder().capacity(64L << 20).build();
+             HeapAllocator a = HeapAllocator.builder(d).verbosity(DebugVerbosity.ALL & ~DebugVerbosity.LARGE_ONLY.bit())
+                     .sinks(Set.of("otel")).build()) {
+            a.free(a.malloc(5000, false)); // events, and PROFILING, before any global exists
+            // the application sets its SDK afterwards: this threw when the allocator had fixed a no-op global
+            io.opentelemetry.api.GlobalOpenTelemetry.set(otel);
+            Span request = otel.getTracer("test").spanBuilder("GET /late").startSpan();
+            try (Scope ignored = request.makeCurrent()) {
+                a.free(a.malloc(5000, false));
+            } finally {
+                request.end();
+            }
+            assertTrue(spans.getFinishedSpanItems().stream().anyMatch(sd -> sd.getName().startsWith("heapscope.")),
+                    "spans reach the SDK set after the allocator was built");
+        } finally {
+            io.opentelemetry.api.GlobalOpenTelemetry.resetForTest();
+        }
+    }
 }

@@ -101,10 +101,16 @@ class UserRecordingTest {
         awaitReady();
         String pid = Files.readString(dir.resolve("ready")).strip();
         String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        Process start = new ProcessBuilder(jcmd, pid, "JFR.start", "name=user", "filename=" + file)
-                .redirectErrorStream(true).start();
-        String said = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(start.waitFor(60, TimeUnit.SECONDS) && start.exitValue() == 0, said);
+        String said = "";
+        boolean started = false;
+        // the attach can time out on a loaded machine before the target's attach listener answers: try again
+        for (int attempt = 0; attempt < 3 && !started; attempt++) {
+            Process start = new ProcessBuilder(jcmd, pid, "JFR.start", "name=user", "filename=" + file)
+                    .redirectErrorStream(true).start();
+            said = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            started = start.waitFor(60, TimeUnit.SECONDS) && start.exitValue() == 0;
+        }
+        assertTrue(started, said);
         finish(p); // a recording started with a filename is dumped when the JVM exits
         assertTrue(Files.exists(file), "recording dumped at exit: " + said);
         assertRecorded(file, Set.of("heapscope.BufferAllocated", "heapscope.BufferRecycled", "heapscope.BufferFreed",

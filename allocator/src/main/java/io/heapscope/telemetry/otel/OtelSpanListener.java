@@ -72,10 +72,15 @@ public final class OtelSpanListener implements AllocatorListener {
         return "heapscope." + n;
     }
 
+    /** The tracer, or null while the supplier has no OpenTelemetry yet (nothing is cached until it has one). */
     private Tracer tracer() {
         Tracer t = tracer;
         if (t == null) {
-            t = openTelemetry.get().getTracer(SCOPE, "0.1.0");
+            OpenTelemetry otel = openTelemetry.get();
+            if (otel == null) {
+                return null;
+            }
+            t = otel.getTracer(SCOPE, "0.1.0");
             tracer = t;
         }
         return t;
@@ -86,7 +91,11 @@ public final class OtelSpanListener implements AllocatorListener {
         if (event.kind() != EventKind.ALLOCATION_FAILED && !gate.take()) {
             return; // sampled out or over the rate limit; failures never are
         }
-        SpanBuilder b = tracer().spanBuilder(NAMES.get(event.kind()))
+        Tracer t = tracer();
+        if (t == null) {
+            return;
+        }
+        SpanBuilder b = t.spanBuilder(NAMES.get(event.kind()))
                 .setParent(Context.current())
                 .setSpanKind(SpanKind.INTERNAL)
                 .setAttribute(ALLOCATOR_ID, event.allocator().id())

@@ -23,7 +23,20 @@ public final class OtelTelemetry implements TelemetryProvider {
 
     /** For the ServiceLoader: the global OpenTelemetry, resolved late; the span policy from the system settings. */
     public OtelTelemetry() {
-        this(GlobalOpenTelemetry::get, null);
+        this(OtelTelemetry::globalIfSet, null);
+    }
+
+    /**
+     * The global OpenTelemetry once someone has set it, else null (no span, no metrics yet). Never
+     * {@code GlobalOpenTelemetry.get()} while unset: that would pin a no-op global and make the application's own
+     * later {@code set} fail.
+     */
+    private static OpenTelemetry globalIfSet() {
+        try {
+            return GlobalOpenTelemetry.isSet() ? GlobalOpenTelemetry.get() : null;
+        } catch (LinkageError e) {
+            return null; // an OpenTelemetry API older than isSet(): stay out of its way
+        }
     }
 
     private OtelTelemetry(Supplier<OpenTelemetry> openTelemetry, SpanPolicy spans) {
@@ -86,7 +99,10 @@ public final class OtelTelemetry implements TelemetryProvider {
         synchronized void onVerbosity(int mask) {
             HeapAllocator a = allocator.get();
             if (!closed && metrics == null && a != null && (metricsAlways || DebugVerbosity.PROFILING.isSet(mask))) {
-                metrics = new AllocatorMetrics(a, openTelemetry.get(), metricsAlways);
+                OpenTelemetry otel = openTelemetry.get();
+                if (otel != null) { // no global yet: registered at the next verbosity change after it is set
+                    metrics = new AllocatorMetrics(a, otel, metricsAlways);
+                }
             }
         }
 
