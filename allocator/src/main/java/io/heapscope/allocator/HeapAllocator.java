@@ -214,13 +214,6 @@ public final class HeapAllocator implements AutoCloseable {
         attachTelemetry(provider);
     }
 
-    /** The names of the telemetry attached ({@link TelemetryProvider#name()}). */
-    public Set<String> attachedTelemetry() {
-        synchronized (attachedTelemetry) {
-            return Set.copyOf(attachedTelemetry);
-        }
-    }
-
     /** Who this allocator is in events and metrics. */
     public AllocatorId id() {
         return id;
@@ -954,7 +947,7 @@ public final class HeapAllocator implements AutoCloseable {
             closed = true;
             try {
                 releaseCachedBuffers();
-            } catch (RuntimeException e) {
+            } catch (IllegalStateException e) {
                 // the device (and its stream) was closed first: the stream finished its work when it closed, so
                 // the cache can be released without waiting
                 for (BufferPool pool : pools.values()) {
@@ -1065,7 +1058,7 @@ public final class HeapAllocator implements AutoCloseable {
      * scope closes, device releases) without the lock.
      */
     private void unlock() {
-        Object work = lock.getHoldCount() == 1 && !pending.isEmpty() ? pending.drain() : null;
+        Object work = !pending.isEmpty() && lock.getHoldCount() == 1 ? pending.drain() : null;
         lock.unlock();
         if (work != null) {
             carryOut(work);

@@ -41,11 +41,6 @@ public final class MpsBuffer {
         return block.inUse && !block.freePending && !block.closing && block.useCount == use;
     }
 
-    /** True until this handle is freed (read without the allocator lock: a hint, not a guarantee). */
-    public boolean isLive() {
-        return isCurrent();
-    }
-
     /** The buffer id ({@code getBufferId}), unique per allocator. */
     public long id() {
         return block.id;

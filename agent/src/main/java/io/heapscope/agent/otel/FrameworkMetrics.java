@@ -91,11 +91,6 @@ public final class FrameworkMetrics {
         return BY_FRAMEWORK.computeIfAbsent(framework, Counters::new);
     }
 
-    /** A snapshot of every framework's counters (for the report and tests). */
-    public static Map<String, Counters> all() {
-        return Map.copyOf(BY_FRAMEWORK);
-    }
-
     /** Registers the instruments in this OpenTelemetry; once per JVM (a second call replaces the first). */
     public static synchronized void register(OpenTelemetry openTelemetry) {
         if (callback != null) {

@@ -23,6 +23,24 @@ public sealed interface AllocatorEvent {
     /** Allocator-wide bytes handed out and not freed, after the event. */
     long totalInUse();
 
+    /** What the four buffer events share: which buffer, where, how big, and its use and retain counts. */
+    sealed interface BufferEvent extends AllocatorEvent permits BufferAllocated, BufferRecycled, BufferFreed,
+            BufferReleased {
+        long bufferId();
+
+        long heapId();
+
+        long address();
+
+        long requestedSize();
+
+        long alignedSize();
+
+        int useCount();
+
+        int retainCount();
+    }
+
     /**
      * A new buffer carved from a heap.
      *
@@ -32,7 +50,7 @@ public sealed interface AllocatorEvent {
      */
     record BufferAllocated(AllocatorId allocator, PoolKind pool, long bufferId, long heapId, long address,
                            long requestedSize, long alignedSize, int useCount, int retainCount, long heapAvailable,
-                           long totalReserved, long totalInUse) implements AllocatorEvent {
+                           long totalReserved, long totalInUse) implements BufferEvent {
         @Override
         public EventKind kind() {
             return EventKind.BUFFER_ALLOCATED;
@@ -46,7 +64,7 @@ public sealed interface AllocatorEvent {
      */
     record BufferRecycled(AllocatorId allocator, PoolKind pool, long bufferId, long heapId, long address,
                           long requestedSize, long alignedSize, int useCount, int retainCount, int gcAge,
-                          long totalReserved, long totalInUse) implements AllocatorEvent {
+                          long totalReserved, long totalInUse) implements BufferEvent {
         @Override
         public EventKind kind() {
             return EventKind.BUFFER_RECYCLED;
@@ -61,7 +79,7 @@ public sealed interface AllocatorEvent {
      */
     record BufferFreed(AllocatorId allocator, PoolKind pool, long bufferId, long heapId, long address,
                        long requestedSize, long alignedSize, int useCount, int retainCount, long totalReserved,
-                       long totalInUse) implements AllocatorEvent {
+                       long totalInUse) implements BufferEvent {
         @Override
         public EventKind kind() {
             return EventKind.BUFFER_FREED;
@@ -76,7 +94,7 @@ public sealed interface AllocatorEvent {
      */
     record BufferReleased(AllocatorId allocator, PoolKind pool, long bufferId, long heapId, long address,
                           long requestedSize, long alignedSize, int useCount, int retainCount, int gcAge, long heapAvailable,
-                          long totalReserved, long totalInUse) implements AllocatorEvent {
+                          long totalReserved, long totalInUse) implements BufferEvent {
         @Override
         public EventKind kind() {
             return EventKind.BUFFER_RELEASED;

@@ -26,8 +26,6 @@ public enum EventKind {
     /** Allocation crossed the low watermark (memory pressure entered) or came back below it (left). */
     MEMORY_PRESSURE(DebugVerbosity.PROFILING);
 
-    private static final EventKind[] VALUES = values();
-
     private final DebugVerbosity flag;
 
     EventKind(DebugVerbosity flag) {
@@ -48,10 +46,5 @@ public enum EventKind {
             return false;
         }
         return !smallPool || flag == null || this == MEMORY_PRESSURE || (mask & DebugVerbosity.LARGE_ONLY.bit()) == 0;
-    }
-
-    /** All kinds, without the defensive copy of {@link #values()}. */
-    static EventKind[] all() {
-        return VALUES;
     }
 }

@@ -37,4 +37,16 @@ abstract class AllocatorBufferJfrEvent extends AllocatorJfrEvent {
     @Label("Retain Count")
     @Description("Device retain count at the event; above 1 means device work still uses the buffer")
     int retainCount;
+
+    /** The common fields and the buffer's own. */
+    final void setBuffer(io.heapscope.allocator.event.AllocatorEvent.BufferEvent e) {
+        setCommon(e);
+        bufferId = e.bufferId();
+        heapId = e.heapId();
+        address = e.address();
+        requestedSize = e.requestedSize();
+        alignedSize = e.alignedSize();
+        useCount = e.useCount();
+        retainCount = e.retainCount();
+    }
 }

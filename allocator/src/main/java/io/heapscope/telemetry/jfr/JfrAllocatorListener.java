@@ -42,14 +42,7 @@ public final class JfrAllocatorListener implements AllocatorListener {
             case AllocatorEvent.BufferAllocated e -> {
                 BufferAllocatedEvent j = new BufferAllocatedEvent();
                 if (j.shouldCommit()) {
-                    j.setCommon(e);
-                    j.bufferId = e.bufferId();
-                    j.heapId = e.heapId();
-                    j.address = e.address();
-                    j.requestedSize = e.requestedSize();
-                    j.alignedSize = e.alignedSize();
-                    j.useCount = e.useCount();
-                    j.retainCount = e.retainCount();
+                    j.setBuffer(e);
                     j.heapAvailable = e.heapAvailable();
                     j.commit();
                 }
@@ -57,14 +50,7 @@ public final class JfrAllocatorListener implements AllocatorListener {
             case AllocatorEvent.BufferRecycled e -> {
                 BufferRecycledEvent j = new BufferRecycledEvent();
                 if (j.shouldCommit()) {
-                    j.setCommon(e);
-                    j.bufferId = e.bufferId();
-                    j.heapId = e.heapId();
-                    j.address = e.address();
-                    j.requestedSize = e.requestedSize();
-                    j.alignedSize = e.alignedSize();
-                    j.useCount = e.useCount();
-                    j.retainCount = e.retainCount();
+                    j.setBuffer(e);
                     j.gcAge = e.gcAge();
                     j.commit();
                 }
@@ -72,28 +58,14 @@ public final class JfrAllocatorListener implements AllocatorListener {
             case AllocatorEvent.BufferFreed e -> {
                 BufferFreedEvent j = new BufferFreedEvent();
                 if (j.shouldCommit()) {
-                    j.setCommon(e);
-                    j.bufferId = e.bufferId();
-                    j.heapId = e.heapId();
-                    j.address = e.address();
-                    j.requestedSize = e.requestedSize();
-                    j.alignedSize = e.alignedSize();
-                    j.useCount = e.useCount();
-                    j.retainCount = e.retainCount();
+                    j.setBuffer(e);
                     j.commit();
                 }
             }
             case AllocatorEvent.BufferReleased e -> {
                 BufferReleasedEvent j = new BufferReleasedEvent();
                 if (j.shouldCommit()) {
-                    j.setCommon(e);
-                    j.bufferId = e.bufferId();
-                    j.heapId = e.heapId();
-                    j.address = e.address();
-                    j.requestedSize = e.requestedSize();
-                    j.alignedSize = e.alignedSize();
-                    j.useCount = e.useCount();
-                    j.retainCount = e.retainCount();
+                    j.setBuffer(e);
                     j.gcAge = e.gcAge();
                     j.heapAvailable = e.heapAvailable();
                     j.commit();

@@ -103,14 +103,10 @@ public final class OtelSpanListener implements AllocatorListener {
                 .setAttribute(POOL, event.pool().name());
         String failure = null;
         switch (event) {
-            case AllocatorEvent.BufferAllocated e -> buffer(b, e.bufferId(), e.heapId(), e.address(), e.requestedSize(),
-                    e.alignedSize(), e.useCount(), e.retainCount()).setAttribute(HEAP_AVAILABLE, e.heapAvailable());
-            case AllocatorEvent.BufferRecycled e -> buffer(b, e.bufferId(), e.heapId(), e.address(), e.requestedSize(),
-                    e.alignedSize(), e.useCount(), e.retainCount()).setAttribute(GC_AGE, e.gcAge());
-            case AllocatorEvent.BufferFreed e -> buffer(b, e.bufferId(), e.heapId(), e.address(), e.requestedSize(),
-                    e.alignedSize(), e.useCount(), e.retainCount());
-            case AllocatorEvent.BufferReleased e -> buffer(b, e.bufferId(), e.heapId(), e.address(), e.requestedSize(),
-                    e.alignedSize(), e.useCount(), e.retainCount()).setAttribute(GC_AGE, e.gcAge())
+            case AllocatorEvent.BufferAllocated e -> buffer(b, e).setAttribute(HEAP_AVAILABLE, e.heapAvailable());
+            case AllocatorEvent.BufferRecycled e -> buffer(b, e).setAttribute(GC_AGE, e.gcAge());
+            case AllocatorEvent.BufferFreed e -> buffer(b, e);
+            case AllocatorEvent.BufferReleased e -> buffer(b, e).setAttribute(GC_AGE, e.gcAge())
                     .setAttribute(HEAP_AVAILABLE, e.heapAvailable());
             case AllocatorEvent.HeapAllocated e -> b.setAttribute(HEAP_ID, e.heapId())
                     .setAttribute(HEAP_SIZE, e.heapSize()).setAttribute(SIZE_REQUESTED, e.requestedSize())
@@ -136,13 +132,12 @@ public final class OtelSpanListener implements AllocatorListener {
         span.end();
     }
 
-    private static SpanBuilder buffer(SpanBuilder b, long bufferId, long heapId, long address, long requested,
-                                      long aligned, int useCount, int retainCount) {
-        b.setAttribute(BUFFER_ID, bufferId).setAttribute(HEAP_ID, heapId).setAttribute(ADDRESS, address)
-                .setAttribute(SIZE_ALIGNED, aligned).setAttribute(USE_COUNT, useCount)
-                .setAttribute(RETAIN_COUNT, retainCount);
-        if (requested != 0) {
-            b.setAttribute(SIZE_REQUESTED, requested);
+    private static SpanBuilder buffer(SpanBuilder b, AllocatorEvent.BufferEvent e) {
+        b.setAttribute(BUFFER_ID, e.bufferId()).setAttribute(HEAP_ID, e.heapId()).setAttribute(ADDRESS, e.address())
+                .setAttribute(SIZE_ALIGNED, e.alignedSize()).setAttribute(USE_COUNT, e.useCount())
+                .setAttribute(RETAIN_COUNT, e.retainCount());
+        if (e.requestedSize() != 0) {
+            b.setAttribute(SIZE_REQUESTED, e.requestedSize());
         }
         return b;
     }

@@ -235,8 +235,4 @@ final class HostStream implements CommandStream {
         }
     }
 
-    /** Whether a worker thread is running now (it ends after {@link #IDLE_MILLIS} without work). */
-    boolean hasWorker() {
-        return worker != null;
-    }
 }
