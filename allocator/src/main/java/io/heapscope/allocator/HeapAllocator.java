@@ -313,19 +313,30 @@ public final class HeapAllocator implements AutoCloseable {
                 throw new IllegalStateException("double free of buffer #" + block.id + " (use " + block.useCount
                         + ", at 0x" + Long.toHexString(block.address()) + "): this handle was already freed");
             }
-            scope = block.scope;
-            if (scope == null) {
-                freeBlock(block);
-                return;
-            }
-            // the handle stops being current now; the view is closed before the buffer can have another owner
-            block.scope = null;
-            block.view = null;
-            block.closing = true;
+            scope = freeOrDetachScope(block);
         } finally {
             unlock();
         }
-        closeScope(block, scope);
+        if (scope != null) {
+            closeScope(block, scope);
+        }
+    }
+
+    /**
+     * Under the lock: frees a block whose contents view was never opened and returns null; otherwise detaches the
+     * view's scope (the handle stops being current) and returns it, to be closed outside the lock by
+     * {@link #closeScope} before the buffer can have another owner.
+     */
+    private Arena freeOrDetachScope(BufferBlock block) {
+        Arena scope = block.scope;
+        if (scope == null) {
+            freeBlock(block);
+            return null;
+        }
+        block.scope = null;
+        block.view = null;
+        block.closing = true;
+        return scope;
     }
 
     /**
@@ -375,18 +386,13 @@ public final class HeapAllocator implements AutoCloseable {
                 throw new IllegalStateException("double free of buffer #" + block.id + " at 0x"
                         + Long.toHexString(address) + ": it is not in use");
             }
-            scope = block.scope;
-            if (scope == null) {
-                freeBlock(block);
-                return;
-            }
-            block.scope = null;
-            block.view = null;
-            block.closing = true;
+            scope = freeOrDetachScope(block);
         } finally {
             unlock();
         }
-        closeScope(block, scope);
+        if (scope != null) {
+            closeScope(block, scope);
+        }
     }
 
     private void freeBlock(BufferBlock block) {
