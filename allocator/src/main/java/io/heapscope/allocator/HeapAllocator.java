@@ -27,7 +27,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.ReentrantLock;
 
 import static io.heapscope.allocator.SizeClasses.formatSize;
 
@@ -72,7 +71,7 @@ public final class HeapAllocator implements AutoCloseable {
     private final CommandStream stream;
     private final boolean unifiedMemory;
     private final long maxBufferSize;
-    private final ReentrantLock lock = new AllocatorLock();
+    private final AllocatorLock lock = new AllocatorLock();
     /** Allocated buffers (in use or cached) by device address. */
     private final AddressMap allocatedBuffers = new AddressMap();
     private final EnumMap<PoolKind, BufferPool> pools = new EnumMap<>(PoolKind.class);
