@@ -1,17 +1,16 @@
 package io.heapscope.agent.hooks;
 
-import net.bytebuddy.matcher.ElementMatcher;
-
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.Predicate;
 
-/** Class-loader matchers for hooks: a library version is supported when the classes the advice relies on are there. */
+/** Class-loader tests for hooks ({@code MethodHook.onlyIf}): a library version is supported when the classes the advice relies on are there. */
 public final class Library {
     private Library() {
     }
 
     /** Matches class loaders that can see every one of {@code classNames} (looked up as resources, never loaded). */
-    public static ElementMatcher<ClassLoader> has(String... classNames) {
+    public static Predicate<ClassLoader> has(String... classNames) {
         Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
         return loader -> {
             if (loader == null) {
