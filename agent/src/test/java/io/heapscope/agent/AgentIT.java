@@ -135,6 +135,30 @@ class AgentIT {
         assertEquals(DirectBufferWorkload.COUNT, spans.apply("heapscope.offheap.free", r.out()), r.out());
     }
 
+    /**
+     * Without {@code jfr.file} the agent does not start JFR: its event types are made when JFR initializes, which
+     * a recording the application starts later (or one from the command line) does first; its events are all there.
+     */
+    @Test
+    void recordingsTheAgentDidNotStartGetItsEvents() throws Exception {
+        Path late = dir.resolve("late.jfr");
+        Child.Run r = run(List.of("-javaagent:" + AGENT + "=hooks=direct,sinks=jfr"), "",
+                LateRecordingWorkload.class.getName(), late.toString());
+        assertEquals(0, r.exit(), r.out());
+        List<RecordedEvent> alloc = allocations(late, "jdk.direct");
+        assertEquals(DirectBufferWorkload.COUNT, ours(alloc).size(), "every allocation while recording");
+        assertTrue(alloc.stream().noneMatch(e -> e.getLong("size") >= LateRecordingWorkload.EARLY_BASE
+                && e.getLong("size") < LateRecordingWorkload.EARLY_BASE + LateRecordingWorkload.EARLY),
+                "none from before the recording existed");
+
+        Path startup = dir.resolve("startup.jfr");
+        Child.Run s = run(List.of("-XX:StartFlightRecording:filename=" + startup,
+                "-javaagent:" + AGENT + "=hooks=direct,sinks=jfr"), "", DirectBufferWorkload.class.getName());
+        assertEquals(0, s.exit(), s.out());
+        assertEquals(DirectBufferWorkload.COUNT, ours(allocations(startup, "jdk.direct")).size());
+        assertEquals(DirectBufferWorkload.COUNT, ours(frees(startup, "jdk.direct")).size());
+    }
+
     @Test
     void flagsOffMeansNoBytecodeNoRecordingNoEvents() throws Exception {
         Path jfr = dir.resolve("silent.jfr");
