@@ -102,12 +102,17 @@ final class AgentInstaller {
         }
     }
 
-    /** The sinks and the recording, built on a second thread while the hooks are woven on this one. */
-    private record Telemetry(List<AgentSink> sinks, List<TelemetryProvider> allocators, Recording recording) {
+    /**
+     * The sinks, the recording and the FFM close-action method, built on a second thread while the hooks are woven on
+     * this one.
+     */
+    private record Telemetry(List<AgentSink> sinks, List<TelemetryProvider> allocators, Recording recording,
+                             java.lang.reflect.Method closeAction) {
     }
 
-    private static Telemetry telemetry(AgentOptions options) throws Exception {
+    private static Telemetry telemetry(AgentOptions options, Instrumentation inst) throws Exception {
         long t0 = System.nanoTime();
+        java.lang.reflect.Method closeAction = options.hooks().contains("ffm") ? closeActionMethod(inst) : null;
         List<AgentSink> sinks = new ArrayList<>();
         if (options.sinks().contains(SinkKind.JFR)) {
             sinks.add(new JfrAgentSink());
@@ -128,7 +133,7 @@ final class AgentInstaller {
         long t1 = System.nanoTime();
         Recording r = options.jfrFile() != null ? startRecording(options) : null;
         debug("recording started", t1);
-        return new Telemetry(sinks, allocators, r);
+        return new Telemetry(sinks, allocators, r, closeAction);
     }
 
     /**
@@ -136,11 +141,10 @@ final class AgentInstaller {
      * cores more often than not), then connects them before the application starts: nothing is reported before.
      */
     private static void start(AgentOptions options, Instrumentation inst) throws Exception {
-        java.util.concurrent.FutureTask<Telemetry> built = new java.util.concurrent.FutureTask<>(() -> telemetry(options));
+        java.util.concurrent.FutureTask<Telemetry> built = new java.util.concurrent.FutureTask<>(() -> telemetry(options, inst));
         Thread side = new Thread(built, "heapscope-agent-start");
         side.setDaemon(true);
         side.start();
-        java.lang.reflect.Method closeAction = options.hooks().contains("ffm") ? closeActionMethod(inst) : null;
         long t2 = System.nanoTime();
         Throwable hookFailure = null;
         try {
@@ -160,7 +164,7 @@ final class AgentInstaller {
         if (!allocatorsHooked) {
             hookAllocators(options, t.allocators());
         }
-        FrameworkEvents e = new FrameworkEvents(options.verbosity(), t.sinks(), closeAction);
+        FrameworkEvents e = new FrameworkEvents(options.verbosity(), t.sinks(), t.closeAction());
         HeapscopeDispatch.install(e);
         HeapscopeDispatch.activate(true);
         events = e;
@@ -204,7 +208,7 @@ final class AgentInstaller {
             return;
         }
         try {
-            inst.retransformClasses(loaded.toArray(Class<?>[]::new));
+            inst.retransformClasses(loaded.toArray(new Class<?>[0]));
         } catch (Exception | LinkageError e) {
             // one bad class fails the whole batch: retry one by one, so the others are hooked
             for (Class<?> c : loaded) {

@@ -11,8 +11,20 @@ public final class Library {
 
     /** Matches class loaders that can see every one of {@code classNames} (looked up as resources, never loaded). */
     public static Predicate<ClassLoader> has(String... classNames) {
-        Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
-        return loader -> {
+        return new Has(classNames.clone());
+    }
+
+    /** Remembers its answer per class loader (weakly: loaders come and go). */
+    private static final class Has implements Predicate<ClassLoader> {
+        private final String[] classNames;
+        private final Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
+
+        Has(String[] classNames) {
+            this.classNames = classNames;
+        }
+
+        @Override
+        public boolean test(ClassLoader loader) {
             if (loader == null) {
                 return false;
             }
@@ -33,6 +45,6 @@ public final class Library {
                 seen.put(loader, all);
             }
             return all;
-        };
+        }
     }
 }

@@ -47,7 +47,8 @@ final class Hierarchy implements ClassHierarchyResolver {
         for (ClassEntry i : m.interfaces()) {
             interfaces.add(i.asInternalName());
         }
-        return new Info(m.superclass().map(ClassEntry::asInternalName).orElse(null), interfaces,
+        ClassEntry superclass = m.superclass().orElse(null);
+        return new Info(superclass == null ? null : superclass.asInternalName(), interfaces,
                 m.flags().has(AccessFlag.INTERFACE));
     }
 

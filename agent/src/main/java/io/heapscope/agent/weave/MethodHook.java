@@ -27,9 +27,10 @@ import java.util.function.Predicate;
  */
 public final class MethodHook {
     private final String classPrefix;
+    /** The class name's test after the prefix; null: the name is the prefix. */
     private final Predicate<String> className;
     private String superType;
-    private Predicate<ClassLoader> library = loader -> true;
+    private Predicate<ClassLoader> library;
     private Set<String> names = Set.of();
     private String descriptor;
     private int argCount = -1;
@@ -45,12 +46,12 @@ public final class MethodHook {
 
     /** Methods of the class with this binary name ({@code java.nio.DirectByteBuffer}, {@code a.B$C}). */
     public static MethodHook in(String className) {
-        return new MethodHook(className, className::equals);
+        return new MethodHook(className, null);
     }
 
     /** Methods of every class whose binary name starts with {@code prefix} and passes {@code test}. */
     public static MethodHook inClasses(String prefix, Predicate<String> test) {
-        return new MethodHook(prefix, name -> name.startsWith(prefix) && test.test(name));
+        return new MethodHook(prefix, Objects.requireNonNull(test));
     }
 
     /** Only classes that extend or implement this type (directly or not), found without loading any class. */
@@ -145,11 +146,12 @@ public final class MethodHook {
     }
 
     boolean matchesName(String binaryName) {
-        return className.test(binaryName);
+        return className == null ? classPrefix.equals(binaryName)
+                : binaryName.startsWith(classPrefix) && className.test(binaryName);
     }
 
     boolean matchesLoader(ClassLoader loader) {
-        return library.test(loader);
+        return library == null || library.test(loader);
     }
 
     String superType() {

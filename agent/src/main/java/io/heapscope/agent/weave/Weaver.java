@@ -55,7 +55,7 @@ public final class Weaver implements ClassFileTransformer {
         for (MethodHook h : hooks) {
             p.add(h.classPrefix().replace('.', '/'));
         }
-        this.prefixes = p.toArray(String[]::new);
+        this.prefixes = p.toArray(new String[0]);
     }
 
     /** True when some hook may change a class of this binary name (the cheap test, on the name alone). */
@@ -115,14 +115,23 @@ public final class Weaver implements ClassFileTransformer {
         ClassFile classFile = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(hierarchy));
         ClassModel model = classFile.parse(bytes);
         hierarchy.add(model);
-        candidates.removeIf(h -> h.superType() != null
-                && !hierarchy.isSubtype(internalName, h.superType().replace('.', '/')));
+        for (int i = candidates.size() - 1; i >= 0; i--) {
+            String superType = candidates.get(i).superType();
+            if (superType != null && !hierarchy.isSubtype(internalName, superType.replace('.', '/'))) {
+                candidates.remove(i);
+            }
+        }
         Map<String, List<MethodHook>> byMethod = new HashMap<>();
         for (MethodModel m : model.methods()) {
             boolean noCode = m.flags().has(AccessFlag.ABSTRACT) || m.flags().has(AccessFlag.NATIVE);
             for (MethodHook h : candidates) {
                 if (h.matchesMethod(m.methodName().stringValue(), m.methodTypeSymbol(), noCode)) {
-                    byMethod.computeIfAbsent(key(m), k -> new ArrayList<>()).add(h);
+                    List<MethodHook> these = byMethod.get(key(m));
+                    if (these == null) {
+                        these = new ArrayList<>();
+                        byMethod.put(key(m), these);
+                    }
+                    these.add(h);
                 }
             }
         }
