@@ -102,7 +102,7 @@ public final class JfrAgentSink implements AgentSink {
         private final EventFactory allocation = factory(ALLOCATION, "Off-heap Allocation",
                 "Off-heap memory a framework obtained (a buffer, a pool chunk)", true,
                 text("framework", "Framework", "The outermost framework that allocated"),
-                text("mechanism", "Mechanism", "The hooked lower layer it allocated through (ffm, unsafe, jdk.direct), or empty"),
+                text("mechanism", "Mechanism", "The hooked lower layer it allocated through (ffm, unsafe, jdk.direct, malloc), or empty"),
                 bytes("size"), address());
         private final EventFactory free = factory(FREE, "Off-heap Free", "Off-heap memory a framework gave back", false,
                 text("framework", "Framework", "The outermost framework that freed"),

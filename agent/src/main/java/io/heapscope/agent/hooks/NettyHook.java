@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.function.Predicate;
 
 import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE_TRACKED;
 import static io.heapscope.agent.bootstrap.HeapscopeDispatch.CHUNK_REUSE;
 import static io.heapscope.agent.bootstrap.HeapscopeDispatch.FREE;
 import static io.heapscope.agent.bootstrap.HeapscopeDispatch.POOLED_ALLOCATE;
@@ -17,7 +18,8 @@ import static io.heapscope.agent.weave.Code.*;
 /**
  * Netty 4.1/4.2 direct buffers ({@code io.netty:netty-buffer}); heap buffers are on the Java heap and not reported.
  * Off-heap memory Netty obtains is an allocation under framework {@value #FRAMEWORK}, with the mechanism it went
- * through (ffm, unsafe, jdk.direct) as an attribute and not reported again under that mechanism:
+ * through (ffm, unsafe, jdk.direct, or {@value #MALLOC}: 4.2's {@code CleanerJava24Linker} downcalls on JDK 24+ with
+ * native access) as an attribute and not reported again under that mechanism:
  * <ul>
  * <li>Adaptive ({@code AdaptiveByteBufAllocator}, 4.2's default): a chunk is new when
  * {@code AdaptiveByteBufAllocator$DirectChunkAllocator.allocate} makes one, reused when a magazine takes a cached one
@@ -37,6 +39,10 @@ public final class NettyHook implements FrameworkHook {
     /** Types of the application's Netty that the woven code calls (it runs inside Netty's classes, which see them). */
     private static final String BYTE_BUF = BUF + "ByteBuf";
     private static final String CHUNK_METRIC = BUF + "PoolChunkMetric";
+    /** Netty 4.2 on JDK 24+ with native access: {@code malloc}/{@code free} through FFM downcalls. */
+    private static final String LINKER = "io.netty.util.internal.CleanerJava24Linker";
+    /** The mechanism name of that memory (the framework of its events outside a Netty scope). */
+    public static final String MALLOC = "malloc";
 
     @Override
     public String name() {
@@ -50,7 +56,7 @@ public final class NettyHook implements FrameworkHook {
 
     @Override
     public java.util.List<String> classPrefixes() {
-        return java.util.List.of("io.netty.buffer.");
+        return java.util.List.of("io.netty.buffer.", LINKER);
     }
 
     @Override
@@ -123,7 +129,13 @@ public final class NettyHook implements FrameworkHook {
                                         isDirect(memory)), event(FRAMEWORK, FREE, ZERO, capacity(memory), NULL))),
                                 exitScope()),
                 MethodHook.in(BUF + "AdaptivePoolingAllocator$AdaptiveByteBuf").method("deallocate").args(0)
-                        .atEntry(when(isDirect(self()), event(FRAMEWORK, POOLED_FREE, ZERO, capacity(self()), NULL))));
+                        .atEntry(when(isDirect(self()), event(FRAMEWORK, POOLED_FREE, ZERO, capacity(self()), NULL))),
+                // below: 4.2's malloc(int) and free(long) downcalls, named as the mechanism of the Netty event they
+                // serve (inside a Netty scope they are not reported on their own)
+                MethodHook.in(LINKER).method("malloc").args(INT)
+                        .atReturn(when(notZero(returned()), event(MALLOC, ALLOCATE_TRACKED, returned(), arg(0), NULL))),
+                MethodHook.in(LINKER).method("free").args(LONG)
+                        .atEntry(when(notZero(arg(0)), event(MALLOC, FREE, arg(0), constant(-1), NULL))));
     }
 
     /** {@code ((ByteBuf) buf).isDirect()}. */

@@ -38,7 +38,8 @@ class RealHooksTest {
             BUF + "UnpooledUnsafeDirectByteBuf", BUF + "UnpooledUnsafeNoCleanerDirectByteBuf",
             BUF + "UnpooledHeapByteBuf", BUF + "UnpooledByteBufAllocator$InstrumentedUnpooledUnsafeDirectByteBuf",
             BUF + "AdaptivePoolingAllocator", BUF + "AdaptiveByteBufAllocator$DirectChunkAllocator",
-            BUF + "AdaptivePoolingAllocator$Chunk", BUF + "AdaptivePoolingAllocator$AdaptiveByteBuf");
+            BUF + "AdaptivePoolingAllocator$Chunk", BUF + "AdaptivePoolingAllocator$AdaptiveByteBuf",
+            "io.netty.util.internal.CleanerJava24Linker");
     private static final List<String> OTHERS = List.of("org.bytedeco.javacpp.Pointer$DeallocatorReference",
             "org.lwjgl.system.MemoryUtil");
 
