@@ -15,6 +15,7 @@ import io.heapscope.telemetry.SinkKind;
 import io.heapscope.telemetry.jfr.JfrTelemetry;
 import io.heapscope.telemetry.log.LogTelemetry;
 import io.heapscope.telemetry.otel.OtelTelemetry;
+import io.heapscope.telemetry.otel.SpanPolicy;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import io.heapscope.agent.weave.MethodHook;
@@ -120,7 +121,8 @@ final class AgentInstaller {
         }
         if (options.sinks().contains(SinkKind.OTEL)) {
             long t = System.nanoTime();
-            OtelAgentSink otel = new OtelAgentSink(AgentOpenTelemetry::current, AgentOpenTelemetry::decided);
+            OtelAgentSink otel = new OtelAgentSink(AgentOpenTelemetry::current, AgentOpenTelemetry::decided,
+                    spanPolicy());
             sinks.add(otel);
             startOpenTelemetry(options, otel);
             debug("otel sink built", t);
@@ -272,6 +274,16 @@ final class AgentInstaller {
             }
         });
         AgentOpenTelemetry.whenDecided(sink::decided); // the events held meanwhile become spans
+    }
+
+    /** The hooks' span policy (the allocator's settings); a bad setting gives one line and the defaults. */
+    private static SpanPolicy spanPolicy() {
+        try {
+            return SpanPolicy.fromSystem();
+        } catch (IllegalArgumentException e) {
+            System.err.println("heapscope agent: " + e.getMessage() + "; the hooks' spans use the defaults");
+            return SpanPolicy.DEFAULT;
+        }
     }
 
     /** {@code MemorySessionImpl.addCloseAction}, with jdk.internal.foreign opened to the agent for it. */

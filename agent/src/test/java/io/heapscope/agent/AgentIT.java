@@ -118,7 +118,8 @@ class AgentIT {
 
     @Test
     void openTelemetrySpansReachAnAutoconfiguredExporter() throws Exception {
-        Child.Run r = run(List.of("-Dotel.traces.exporter=logging", "-javaagent:" + AGENT + "=hooks=direct,sinks=otel"), "",
+        Child.Run r = run(List.of("-Dotel.traces.exporter=logging", "-Dheapscope.otel.spans=all",
+                "-javaagent:" + AGENT + "=hooks=direct,sinks=otel"), "",
                 DirectBufferWorkload.class.getName());
         assertEquals(0, r.exit(), r.out());
         java.util.function.BiFunction<String, String, Long> spans = (name, out) -> out.lines()
@@ -133,6 +134,11 @@ class AgentIT {
                 }).count();
         assertEquals(DirectBufferWorkload.COUNT, spans.apply("heapscope.offheap.allocation", r.out()), r.out());
         assertEquals(DirectBufferWorkload.COUNT, spans.apply("heapscope.offheap.free", r.out()), r.out());
+        // the default span policy (the allocator's): no one-span root traces for events outside a trace
+        Child.Run plain = run(List.of("-Dotel.traces.exporter=logging",
+                "-javaagent:" + AGENT + "=hooks=direct,sinks=otel"), "", DirectBufferWorkload.class.getName());
+        assertEquals(0, plain.exit(), plain.out());
+        assertEquals(0, spans.apply("heapscope.offheap.allocation", plain.out()), plain.out());
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.heapscope.agent.events;
 
+import io.heapscope.telemetry.otel.SpanPolicy;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
@@ -29,6 +30,12 @@ import java.util.function.Supplier;
  * OpenTelemetry to use (it decides off the application's threads, so the application does not wait for an SDK to
  * start) are held, with their time and the context they were raised in, up to {@value #MAX_HELD}, and become spans
  * once it has decided (or are dropped if it decided on none).
+ *
+ * <p>Which events become spans follows the allocator's {@link SpanPolicy} ({@code heapscope.otel.spans}: by default
+ * only inside a trace the application started, at most {@code heapscope.otel.spans.max_per_second} = 1000 a second,
+ * optionally sampled by {@code heapscope.otel.spans.ratio}), one gate for all the hooks: a busy application's
+ * buffers would otherwise flood the tracing backend with one-span traces and overflow the SDK's batch queue. The
+ * policy applies when the event is raised (held events too).
  */
 public final class OtelAgentSink implements AgentSink {
     static final AttributeKey<String> FRAMEWORK = AttributeKey.stringKey("heapscope.framework");
@@ -43,6 +50,7 @@ public final class OtelAgentSink implements AgentSink {
 
     private final Supplier<OpenTelemetry> openTelemetry;
     private final BooleanSupplier decided;
+    private final SpanPolicy.Gate gate;
     private volatile Tracer tracer;
     private final ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
     private final AtomicInteger heldCount = new AtomicInteger();
@@ -55,15 +63,17 @@ public final class OtelAgentSink implements AgentSink {
     /**
      * @param openTelemetry returns null while there is nothing to send spans to
      * @param decided       false while the agent is still deciding (events are held meanwhile)
+     * @param policy        which events become spans
      */
-    public OtelAgentSink(Supplier<OpenTelemetry> openTelemetry, BooleanSupplier decided) {
+    public OtelAgentSink(Supplier<OpenTelemetry> openTelemetry, BooleanSupplier decided, SpanPolicy policy) {
         this.openTelemetry = openTelemetry;
         this.decided = decided;
+        this.gate = policy.gate();
     }
 
-    /** Always on: the OpenTelemetry is fixed from the start (tests, attach). */
-    public OtelAgentSink(Supplier<OpenTelemetry> openTelemetry) {
-        this(openTelemetry, () -> true);
+    /** Events the policy's rate limit kept from becoming spans. */
+    public long rateLimited() {
+        return gate.dropped();
     }
 
     /** Called once the agent has decided: the held events become spans, or are dropped when there is none. */
@@ -124,9 +134,12 @@ public final class OtelAgentSink implements AgentSink {
         }
     }
 
-    /** True when no span can be made nor held: nothing to build. */
+    /**
+     * True when this event makes no span: none can be made nor held, or the policy leaves it out (outside a trace by
+     * default; sampled out; over the rate limit). Asked before anything of the event is built.
+     */
     private boolean off() {
-        return tracer() == null && decided.getAsBoolean();
+        return tracer() == null && decided.getAsBoolean() || !gate.eligible() || !gate.take();
     }
 
     @Override

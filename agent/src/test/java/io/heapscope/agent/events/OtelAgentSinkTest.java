@@ -1,5 +1,6 @@
 package io.heapscope.agent.events;
 
+import io.heapscope.telemetry.otel.SpanPolicy;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.context.Scope;
@@ -34,7 +35,7 @@ class OtelAgentSinkTest {
 
     @Test
     void eventsBeforeTheDecisionBecomeSpansWithTheirTimeAndContext() throws Exception {
-        OtelAgentSink sink = new OtelAgentSink(current::get, decided::get);
+        OtelAgentSink sink = new OtelAgentSink(current::get, decided::get, SpanPolicy.EVERY_EVENT);
         Span parent = sdk.getTracer("test").spanBuilder("request").startSpan();
         long before = System.currentTimeMillis() * 1_000_000L;
         Scope scope = parent.makeCurrent();
@@ -63,7 +64,7 @@ class OtelAgentSinkTest {
 
     @Test
     void heldEventsAreDroppedWhenTheDecisionIsNoneAndBounded() {
-        OtelAgentSink sink = new OtelAgentSink(current::get, decided::get);
+        OtelAgentSink sink = new OtelAgentSink(current::get, decided::get, SpanPolicy.EVERY_EVENT);
         for (int i = 0; i < OtelAgentSink.MAX_HELD + 5; i++) {
             sink.chunkReuse("netty", i);
         }
@@ -73,5 +74,40 @@ class OtelAgentSinkTest {
         current.set(sdk); // an OpenTelemetry appearing later sees none of them
         sink.chunkReuse("netty", 1);
         assertEquals(1, exporter.getFinishedSpanItems().size());
+    }
+
+    @Test
+    void theAllocatorsSpanPolicyApplies() {
+        current.set(sdk);
+        decided.set(true);
+        OtelAgentSink inTrace = new OtelAgentSink(current::get, decided::get, SpanPolicy.DEFAULT);
+        inTrace.allocation("jdk.direct", null, 10, 1);
+        assertEquals(0, exporter.getFinishedSpanItems().size(), "by default no root spans of their own");
+        Span parent = sdk.getTracer("test").spanBuilder("request").startSpan();
+        Scope scope = parent.makeCurrent();
+        try {
+            inTrace.allocation("jdk.direct", null, 10, 1);
+        } finally {
+            scope.close();
+        }
+        assertEquals(List.of(parent.getSpanContext().getTraceId()),
+                exporter.getFinishedSpanItems().stream().map(SpanData::getTraceId).toList(), "inside the trace: one");
+        exporter.reset();
+
+        OtelAgentSink capped = new OtelAgentSink(current::get, decided::get,
+                new SpanPolicy(SpanPolicy.Mode.ALL, 1.0, 5));
+        for (int i = 0; i < 12; i++) {
+            capped.free("jdk.direct", null, i, i);
+        }
+        assertEquals(5, exporter.getFinishedSpanItems().size(), "at most 5 a second");
+        assertEquals(7, capped.rateLimited());
+        exporter.reset();
+
+        OtelAgentSink sampled = new OtelAgentSink(current::get, decided::get,
+                new SpanPolicy(SpanPolicy.Mode.ALL, 0.5, 0));
+        for (int i = 0; i < 12; i++) {
+            sampled.pooledAllocation("netty", i, false);
+        }
+        assertEquals(6, exporter.getFinishedSpanItems().size(), "every second one");
     }
 }
