@@ -200,7 +200,7 @@ final class AgentInstaller {
         for (Class<?> c : inst.getAllLoadedClasses()) {
             String name = c.getName();
             for (String p : prefixes) {
-                if (name.startsWith(p) && weaver.mayHook(name) && inst.isModifiableClass(c)) {
+                if (name.startsWith(p) && weaver.wouldWeave(c) && inst.isModifiableClass(c)) {
                     loaded.add(c);
                     break;
                 }

@@ -63,6 +63,23 @@ public final class Weaver implements ClassFileTransformer {
         return mayHookInternal(className.replace('.', '/'));
     }
 
+    /**
+     * True when some hook would weave this loaded class, as far as its name and loader tell (its super types and
+     * methods are looked at when it is woven): the classes worth retransforming.
+     */
+    public boolean wouldWeave(Class<?> c) {
+        String name = c.getName();
+        if (name.startsWith("io.heapscope.")) {
+            return false;
+        }
+        for (MethodHook h : hooks) {
+            if (h.matchesName(name) && h.matchesLoader(c.getClassLoader())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean mayHookInternal(String internalName) {
         for (String p : prefixes) {
             if (internalName.startsWith(p)) {
