@@ -15,12 +15,11 @@ import io.heapscope.telemetry.SinkKind;
 import io.heapscope.telemetry.jfr.JfrTelemetry;
 import io.heapscope.telemetry.log.LogTelemetry;
 import io.heapscope.telemetry.otel.OtelTelemetry;
+import io.heapscope.telemetry.otel.SpanPolicy;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.description.type.TypeDescription;
-import net.bytebuddy.dynamic.DynamicType;
-import net.bytebuddy.utility.JavaModule;
+import io.heapscope.agent.weave.MethodHook;
+import io.heapscope.agent.weave.Weaver;
 
 import java.io.InputStreamReader;
 import java.io.Reader;
@@ -36,8 +35,6 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicLong;
 
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-
 /**
  * Installs the hooks found by {@link ServiceLoader} and builds the agent's sinks. Nothing is built while every flag
  * is off (no sinks, no recording, no bytecode): an agent started with {@code verbosity=0} costs only its own loading;
@@ -49,6 +46,7 @@ final class AgentInstaller {
 
     private static FrameworkEvents events;
     private static boolean hooksInstalled;
+    private static boolean allocatorsHooked;
     private static Recording recording;
 
     private AgentInstaller() {
@@ -84,6 +82,9 @@ final class AgentInstaller {
         if (on && !hooksInstalled) {
             installHooks(options, inst);
         }
+        if (on && !allocatorsHooked) {
+            hookAllocators(options, allocatorTelemetry(options));
+        }
         if (options.jfrFile() != null) {
             if (recording == null) {
                 recording = startRecording(options);
@@ -102,28 +103,39 @@ final class AgentInstaller {
         }
     }
 
-    /** The sinks and the recording, built on a second thread while Byte Buddy installs the hooks on this one. */
-    private record Telemetry(List<AgentSink> sinks, Recording recording) {
+    /**
+     * The sinks, the recording and the FFM close-action method, built on a second thread while the hooks are woven on
+     * this one.
+     */
+    private record Telemetry(List<AgentSink> sinks, List<TelemetryProvider> allocators, Recording recording,
+                             java.lang.reflect.Method closeAction) {
     }
 
-    private static Telemetry telemetry(AgentOptions options) throws Exception {
+    private static Telemetry telemetry(AgentOptions options, Instrumentation inst) throws Exception {
         long t0 = System.nanoTime();
+        java.lang.reflect.Method closeAction = options.hooks().contains("ffm") ? closeActionMethod(inst) : null;
         List<AgentSink> sinks = new ArrayList<>();
         if (options.sinks().contains(SinkKind.JFR)) {
             sinks.add(new JfrAgentSink());
+            debug("jfr sink built", t0);
         }
         if (options.sinks().contains(SinkKind.OTEL)) {
-            sinks.add(new OtelAgentSink(AgentOpenTelemetry::current));
-            startOpenTelemetry(options);
+            long t = System.nanoTime();
+            OtelAgentSink otel = new OtelAgentSink(AgentOpenTelemetry::current, AgentOpenTelemetry::decided,
+                    spanPolicy());
+            sinks.add(otel);
+            startOpenTelemetry(options, otel);
+            debug("otel sink built", t);
         }
         if (options.sinks().contains(SinkKind.LOG)) {
             sinks.add(new LogAgentSink(System.err));
         }
+        List<TelemetryProvider> allocators = allocatorTelemetry(options);
         debug("sinks built", t0);
         long t1 = System.nanoTime();
         Recording r = options.jfrFile() != null ? startRecording(options) : null;
         debug("recording started", t1);
-        return new Telemetry(sinks, r);
+        return new Telemetry(sinks, allocators, r, closeAction);
     }
 
     /**
@@ -131,11 +143,10 @@ final class AgentInstaller {
      * cores more often than not), then connects them before the application starts: nothing is reported before.
      */
     private static void start(AgentOptions options, Instrumentation inst) throws Exception {
-        java.util.concurrent.FutureTask<Telemetry> built = new java.util.concurrent.FutureTask<>(() -> telemetry(options));
+        java.util.concurrent.FutureTask<Telemetry> built = new java.util.concurrent.FutureTask<>(() -> telemetry(options, inst));
         Thread side = new Thread(built, "heapscope-agent-start");
         side.setDaemon(true);
         side.start();
-        java.lang.reflect.Method closeAction = options.hooks().contains("ffm") ? closeActionMethod(inst) : null;
         long t2 = System.nanoTime();
         Throwable hookFailure = null;
         try {
@@ -152,7 +163,10 @@ final class AgentInstaller {
         } catch (java.util.concurrent.ExecutionException e) {
             throw e.getCause() instanceof Exception ex ? ex : new IllegalStateException(e.getCause());
         }
-        FrameworkEvents e = new FrameworkEvents(options.verbosity(), t.sinks(), closeAction);
+        if (!allocatorsHooked) {
+            hookAllocators(options, t.allocators());
+        }
+        FrameworkEvents e = new FrameworkEvents(options.verbosity(), t.sinks(), t.closeAction());
         HeapscopeDispatch.install(e);
         HeapscopeDispatch.activate(true);
         events = e;
@@ -162,47 +176,60 @@ final class AgentInstaller {
         }
     }
 
-    /** Transforms the hooked classes (retransforming those already loaded). */
+    /** Weaves the hooked classes: registers the weaver, and retransforms those already loaded. */
     private static void installHooks(AgentOptions options, Instrumentation inst) {
+        long t0 = System.nanoTime();
         hooksInstalled = true;
-        List<FrameworkHook> selected = new ArrayList<>();
+        List<MethodHook> methods = new ArrayList<>();
         List<String> prefixes = new ArrayList<>();
         for (FrameworkHook h : availableHooks()) {
             if (options.hooks().contains(h.name())) {
-                selected.add(h);
+                methods.addAll(h.methodHooks()); // may load classes it needs retransformed
                 prefixes.addAll(h.classPrefixes());
             }
         }
-        if (options.hooks().contains("heapscope")) {
-            new HeapscopeAllocatorHook(options.verbosity(), allocatorTelemetry(options)).install(null);
+        if (methods.isEmpty()) {
+            return; // no bytecode: no transformer
         }
-        if (selected.isEmpty()) {
-            return; // no bytecode: Byte Buddy is not even loaded
-        }
-        AgentBuilder builder = new AgentBuilder.Default(new net.bytebuddy.ByteBuddy()
-                .with(net.bytebuddy.dynamic.scaffold.TypeValidation.DISABLED))
-                .disableClassFormatChanges()
-                .with(AgentBuilder.InitializationStrategy.NoOp.INSTANCE)
-                .with(AgentBuilder.TypeStrategy.Default.REDEFINE)
-                .with(new ErrorCounter())
-                .ignore(nameStartsWith("net.bytebuddy.").or(nameStartsWith("io.heapscope.")));
-        for (FrameworkHook h : selected) {
-            builder = h.install(builder); // may load classes it needs retransformed
-        }
-        // retransform only the loaded classes a hook may change (matching every loaded class costs startup)
-        java.util.Set<Class<?>> loaded = new java.util.HashSet<>();
+        Weaver weaver = new Weaver(methods, new WeaveListener());
+        inst.addTransformer(weaver, true);
+        debug("weaver registered", t0);
+        long t1 = System.nanoTime();
+        // retransform only the loaded classes a hook may change (looking at every loaded class costs startup)
+        List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> c : inst.getAllLoadedClasses()) {
             String name = c.getName();
             for (String p : prefixes) {
-                if (name.startsWith(p) && inst.isModifiableClass(c)) {
+                if (name.startsWith(p) && weaver.wouldWeave(c) && inst.isModifiableClass(c)) {
                     loaded.add(c);
                     break;
                 }
             }
         }
-        builder.with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(new AgentBuilder.RedefinitionStrategy.DiscoveryStrategy.Explicit(loaded))
-                .installOn(inst);
+        if (loaded.isEmpty()) {
+            return;
+        }
+        try {
+            inst.retransformClasses(loaded.toArray(new Class<?>[0]));
+        } catch (Exception | LinkageError e) {
+            // one bad class fails the whole batch: retry one by one, so the others are hooked
+            for (Class<?> c : loaded) {
+                try {
+                    inst.retransformClasses(c);
+                } catch (Exception | LinkageError one) {
+                    new WeaveListener().failed(c.getName(), one);
+                }
+            }
+        }
+        debug("retransformed " + loaded.size() + " loaded classes", t1);
+    }
+
+    /** Attaches the agent's flags and telemetry to every Heapscope allocator (the {@code heapscope} hook). */
+    private static void hookAllocators(AgentOptions options, List<TelemetryProvider> telemetry) {
+        allocatorsHooked = true;
+        if (options.hooks().contains("heapscope")) {
+            new HeapscopeAllocatorHook(options.verbosity(), telemetry).install();
+        }
     }
 
     /**
@@ -211,8 +238,11 @@ final class AgentInstaller {
      */
     private static List<TelemetryProvider> allocatorTelemetry(AgentOptions options) {
         List<TelemetryProvider> providers = new ArrayList<>();
+        if (!options.hooks().contains("heapscope")) {
+            return providers;
+        }
         if (options.sinks().contains(SinkKind.JFR)) {
-            providers.add(new JfrTelemetry());
+            providers.add(new AtFirstAttach("jfr")); // its class loads the allocator's JFR event classes
         }
         if (options.sinks().contains(SinkKind.LOG)) {
             providers.add(new LogTelemetry());
@@ -220,12 +250,20 @@ final class AgentInstaller {
         return providers;
     }
 
+    /** The allocator's JFR telemetry, loaded when an allocator first needs it (JFR's start-up is not premain's). */
+    private record AtFirstAttach(String name) implements TelemetryProvider {
+        @Override
+        public AutoCloseable attach(io.heapscope.allocator.HeapAllocator allocator) {
+            return new JfrTelemetry().attach(allocator);
+        }
+    }
+
     /**
      * Decides the OpenTelemetry off the application's threads; then exports the framework metrics and attaches span
      * and metric telemetry to every allocator (allocator metrics always when a metrics exporter is configured, else
      * only under PROFILING).
      */
-    private static void startOpenTelemetry(AgentOptions options) {
+    private static void startOpenTelemetry(AgentOptions options, OtelAgentSink sink) {
         boolean allocators = options.hooks().contains("heapscope");
         boolean exportMetrics = AgentOpenTelemetry.metricsExporterConfigured();
         AgentOpenTelemetry.start(otel -> {
@@ -235,6 +273,17 @@ final class AgentInstaller {
                 AllocatorRegistry.addListener(a -> a.replaceTelemetry(telemetry)); // in place of its own (global) otel sink
             }
         });
+        AgentOpenTelemetry.whenDecided(sink::decided); // the events held meanwhile become spans
+    }
+
+    /** The hooks' span policy (the allocator's settings); a bad setting gives one line and the defaults. */
+    private static SpanPolicy spanPolicy() {
+        try {
+            return SpanPolicy.fromSystem();
+        } catch (IllegalArgumentException e) {
+            System.err.println("heapscope agent: " + e.getMessage() + "; the hooks' spans use the defaults");
+            return SpanPolicy.DEFAULT;
+        }
     }
 
     /** {@code MemorySessionImpl.addCloseAction}, with jdk.internal.foreign opened to the agent for it. */
@@ -283,21 +332,20 @@ final class AgentInstaller {
         return r;
     }
 
-    /** Counts transformation errors instead of printing into the application's output. */
-    private static final class ErrorCounter extends AgentBuilder.Listener.Adapter {
+    /** Counts transformation errors instead of printing into the application's output (printed in debug only). */
+    private static final class WeaveListener implements Weaver.Listener {
         @Override
-        public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable t) {
-            TRANSFORM_ERRORS.incrementAndGet();
+        public void hooked(String className) {
             if (Boolean.getBoolean("heapscope.agent.debug")) {
-                System.err.println("heapscope agent: cannot transform " + typeName + ": " + t);
+                System.err.println("heapscope agent: hooked " + className);
             }
         }
 
         @Override
-        public void onTransformation(TypeDescription type, ClassLoader loader, JavaModule module, boolean loaded,
-                                     DynamicType dynamicType) {
+        public void failed(String className, Throwable error) {
+            TRANSFORM_ERRORS.incrementAndGet();
             if (Boolean.getBoolean("heapscope.agent.debug")) {
-                System.err.println("heapscope agent: hooked " + type.getName());
+                System.err.println("heapscope agent: cannot transform " + className + ": " + error);
             }
         }
     }

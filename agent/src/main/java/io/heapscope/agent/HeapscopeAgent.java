@@ -1,12 +1,6 @@
 package io.heapscope.agent;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
-import java.lang.reflect.Method;
-import java.security.ProtectionDomain;
-import java.util.Map;
-import java.util.Set;
 
 /**
  * Agent entry points. First puts the small dispatcher on the bootstrap class path (before anything else could load
@@ -14,11 +8,6 @@ import java.util.Set;
  * a failure is reported on stderr once and the application runs on unobserved.
  */
 public final class HeapscopeAgent {
-    /** Defined in this order: the interface first, as the dispatcher refers to it. */
-    private static final String[] BOOTSTRAP_CLASSES = {
-            "io.heapscope.agent.bootstrap.HeapscopeDispatch$Hook",
-            "io.heapscope.agent.bootstrap.HeapscopeDispatch$Scope",
-            "io.heapscope.agent.bootstrap.HeapscopeDispatch"};
     /** The system property through which an attach reports its outcome to {@code Main attach}. */
     static final String STATUS_PROPERTY = "heapscope.agent.status";
     private static boolean bootstrapped;
@@ -46,11 +35,6 @@ public final class HeapscopeAgent {
     /** Returns null on success, else what went wrong. */
     private static synchronized String start(String args, Instrumentation inst) {
         try {
-            // keep (shaded) Byte Buddy off sun.misc.Unsafe, whose use prints deprecation warnings on JDK 24+; the
-            // name is assembled at run time so shading cannot rewrite one of the two spellings
-            String safe = "bytebuddy.safe";
-            System.setProperty("net." + safe, "true");
-            System.setProperty(String.join(".", "io", "heapscope", "agent", "shaded", safe), "true");
             if (!bootstrapped) {
                 // options given at start and not yet applied (every flag was off) hold for a later attach too;
                 // the attach's own options win key by key
@@ -65,7 +49,7 @@ public final class HeapscopeAgent {
                 args = merged;
             }
             if (!bootstrapped) {
-                injectBootstrapClasses(inst);
+                BootstrapClasses.inject(inst);
                 bootstrapped = true;
             }
             String note = AgentInstaller.install(args, inst);
@@ -73,31 +57,6 @@ public final class HeapscopeAgent {
             return null;
         } catch (Throwable t) {
             return t.getMessage() != null && t instanceof IllegalArgumentException ? t.getMessage() : t.toString();
-        }
-    }
-
-    /**
-     * Defines the dispatcher classes in the bootstrap loader through the JDK's internal class definer, opened to this
-     * agent with {@link Instrumentation#redefineModule}. Unlike appending a jar to the bootstrap class path, this keeps
-     * class-data sharing on and prints nothing into the application's output.
-     */
-    private static void injectBootstrapClasses(Instrumentation inst) throws Exception {
-        Module base = Object.class.getModule();
-        inst.redefineModule(base, Set.of(), Map.of(),
-                Map.of("jdk.internal.misc", Set.of(HeapscopeAgent.class.getModule())), Set.of(), Map.of());
-        Class<?> unsafeClass = Class.forName("jdk.internal.misc.Unsafe");
-        Object unsafe = unsafeClass.getMethod("getUnsafe").invoke(null);
-        Method define = unsafeClass.getMethod("defineClass", String.class, byte[].class, int.class, int.class,
-                ClassLoader.class, ProtectionDomain.class);
-        for (String name : BOOTSTRAP_CLASSES) {
-            try (InputStream in = HeapscopeAgent.class.getClassLoader()
-                    .getResourceAsStream(name.replace('.', '/') + ".class")) {
-                if (in == null) {
-                    throw new IOException("agent jar lacks " + name);
-                }
-                byte[] bytes = in.readAllBytes();
-                define.invoke(unsafe, name, bytes, 0, bytes.length, null, null);
-            }
         }
     }
 }

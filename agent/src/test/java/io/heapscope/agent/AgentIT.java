@@ -118,7 +118,8 @@ class AgentIT {
 
     @Test
     void openTelemetrySpansReachAnAutoconfiguredExporter() throws Exception {
-        Child.Run r = run(List.of("-Dotel.traces.exporter=logging", "-javaagent:" + AGENT + "=hooks=direct,sinks=otel"), "",
+        Child.Run r = run(List.of("-Dotel.traces.exporter=logging", "-Dheapscope.otel.spans=all",
+                "-javaagent:" + AGENT + "=hooks=direct,sinks=otel"), "",
                 DirectBufferWorkload.class.getName());
         assertEquals(0, r.exit(), r.out());
         java.util.function.BiFunction<String, String, Long> spans = (name, out) -> out.lines()
@@ -133,6 +134,35 @@ class AgentIT {
                 }).count();
         assertEquals(DirectBufferWorkload.COUNT, spans.apply("heapscope.offheap.allocation", r.out()), r.out());
         assertEquals(DirectBufferWorkload.COUNT, spans.apply("heapscope.offheap.free", r.out()), r.out());
+        // the default span policy (the allocator's): no one-span root traces for events outside a trace
+        Child.Run plain = run(List.of("-Dotel.traces.exporter=logging",
+                "-javaagent:" + AGENT + "=hooks=direct,sinks=otel"), "", DirectBufferWorkload.class.getName());
+        assertEquals(0, plain.exit(), plain.out());
+        assertEquals(0, spans.apply("heapscope.offheap.allocation", plain.out()), plain.out());
+    }
+
+    /**
+     * Without {@code jfr.file} the agent does not start JFR: its event types are made when JFR initializes, which
+     * a recording the application starts later (or one from the command line) does first; its events are all there.
+     */
+    @Test
+    void recordingsTheAgentDidNotStartGetItsEvents() throws Exception {
+        Path late = dir.resolve("late.jfr");
+        Child.Run r = run(List.of("-javaagent:" + AGENT + "=hooks=direct,sinks=jfr"), "",
+                LateRecordingWorkload.class.getName(), late.toString());
+        assertEquals(0, r.exit(), r.out());
+        List<RecordedEvent> alloc = allocations(late, "jdk.direct");
+        assertEquals(DirectBufferWorkload.COUNT, ours(alloc).size(), "every allocation while recording");
+        assertTrue(alloc.stream().noneMatch(e -> e.getLong("size") >= LateRecordingWorkload.EARLY_BASE
+                && e.getLong("size") < LateRecordingWorkload.EARLY_BASE + LateRecordingWorkload.EARLY),
+                "none from before the recording existed");
+
+        Path startup = dir.resolve("startup.jfr");
+        Child.Run s = run(List.of("-XX:StartFlightRecording:filename=" + startup,
+                "-javaagent:" + AGENT + "=hooks=direct,sinks=jfr"), "", DirectBufferWorkload.class.getName());
+        assertEquals(0, s.exit(), s.out());
+        assertEquals(DirectBufferWorkload.COUNT, ours(allocations(startup, "jdk.direct")).size());
+        assertEquals(DirectBufferWorkload.COUNT, ours(frees(startup, "jdk.direct")).size());
     }
 
     @Test
@@ -144,7 +174,7 @@ class AgentIT {
         assertEquals(0, r.exit(), r.out());
         assertFalse(r.out().contains("hooked "), "no class transformed: " + r.out());
         assertFalse(Files.exists(jfr), "no recording started while every flag is off");
-        assertFalse(r.out().contains("shaded.bytebuddy"), "Byte Buddy is not even loaded");
+        assertFalse(r.out().contains("io.heapscope.agent.weave."), "the weaver is not even loaded");
         assertFalse(r.out().contains("io.heapscope.agent.AgentInstaller"), "nor the installer");
     }
 

@@ -407,7 +407,7 @@ class OpenTelemetryIT {
     void otlpHttpDeliversEveryAllocationFailureSpan() throws Exception {
         Path jfr = dir.resolve("otlp.jfr");
         try (OtlpReceiver receiver = new OtlpReceiver();
-             Live child = new Live(List.of("-Dotel.traces.exporter=otlp",
+             Live child = new Live(List.of("-Dotel.traces.exporter=otlp", "-Dheapscope.otel.spans=all",
                      "-Dotel.exporter.otlp.protocol=http/protobuf",
                      "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + receiver.port(),
                      "-javaagent:" + AGENT + "=" + AGENT_ARGS + ",jfr.file=" + jfr), classPath())) {
@@ -434,6 +434,8 @@ class OpenTelemetryIT {
         Path jfr = dir.resolve("flood.jfr");
         try (OtlpReceiver receiver = new OtlpReceiver();
              Live child = new Live(List.of("-Dflood=1000", "-Dotel.traces.exporter=otlp",
+                     // every hook's event a span, no rate limit: the flood this test needs
+                     "-Dheapscope.otel.spans=all", "-Dheapscope.otel.spans.max_per_second=0",
                      "-Dotel.exporter.otlp.endpoint=http://127.0.0.1:" + receiver.port(),
                      "-javaagent:" + AGENT + "=" + AGENT_ARGS + ",jfr.file=" + jfr), classPath())) {
             int exit = child.finish();

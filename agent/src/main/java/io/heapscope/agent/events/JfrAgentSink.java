@@ -7,6 +7,8 @@ import jdk.jfr.Description;
 import jdk.jfr.Event;
 import jdk.jfr.EventFactory;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Label;
 import jdk.jfr.MemoryAddress;
 import jdk.jfr.Name;
@@ -32,7 +34,8 @@ import java.util.List;
  * Built with {@link EventFactory} so that each type carries the JDK's {@code jdk.jfr.events.StackFilter} (the
  * annotation the JDK's own I/O events use): the agent's frames are cut from the top of the recorded stack, whose
  * first frame is then the hooked framework method. On a JDK without that annotation the stack starts in the agent.
- * Every emit checks {@link EventType#isEnabled()} before touching a field.
+ * Every emit checks {@link EventType#isEnabled()} before touching a field. The types are made when JFR initializes
+ * (see {@link #types}), not when the sink is built.
  */
 public final class JfrAgentSink implements AgentSink {
     public static final String ALLOCATION = "heapscope.OffHeapAllocation";
@@ -58,70 +61,114 @@ public final class JfrAgentSink implements AgentSink {
             "io.heapscope.agent.FrameworkEvents$SessionRelease",
             JfrAgentSink.class.getName()};
 
-    private final EventFactory allocation = factory(ALLOCATION, "Off-heap Allocation",
-            "Off-heap memory a framework obtained (a buffer, a pool chunk)", true,
-            text("framework", "Framework", "The outermost framework that allocated"),
-            text("mechanism", "Mechanism", "The hooked lower layer it allocated through (ffm, unsafe, jdk.direct), or empty"),
-            bytes("size"), address());
-    private final EventFactory free = factory(FREE, "Off-heap Free", "Off-heap memory a framework gave back", false,
-            text("framework", "Framework", "The outermost framework that freed"),
-            text("mechanism", "Mechanism", "The hooked lower layer it freed through, or empty"),
-            bytes("size"), address());
-    private final EventFactory mapping = factory(MAPPING, "File Mapping", "A file region mapped into memory", true,
-            text("file", "File", "The mapped file"), bytes("size"), address());
-    private final EventFactory unmapping = factory(UNMAPPING, "File Unmapping", "A file region unmapped", false,
-            text("file", "File", "The mapped file (empty if the mapping was made before the agent looked)"),
-            bytes("size"), address());
-    private final EventFactory pooledAllocation = factory(POOLED_ALLOCATION, "Pooled Buffer Allocation",
-            "A buffer carved out of a pool's memory", false,
-            text("framework", "Framework", "The pooling framework"), bytes("size"),
-            new ValueDescriptor(boolean.class, "newChunk", List.of(new AnnotationElement(Label.class, "New Chunk"),
-                    new AnnotationElement(Description.class, "The pool allocated a chunk for this buffer"))));
-    private final EventFactory pooledFree = factory(POOLED_FREE, "Pooled Buffer Free", "A pooled buffer went back to its pool",
-            false, text("framework", "Framework", "The pooling framework"), bytes("size"));
-    private final EventFactory chunkReuse = factory(CHUNK_REUSE, "Pool Chunk Reuse",
-            "A pool took a cached chunk back into use instead of allocating one", false,
-            text("framework", "Framework", "The pooling framework"), bytes("size"));
-    private final EventType allocationType = allocation.getEventType();
-    private final EventType freeType = free.getEventType();
-    private final EventType mappingType = mapping.getEventType();
-    private final EventType unmappingType = unmapping.getEventType();
-    private final EventType pooledAllocationType = pooledAllocation.getEventType();
-    private final EventType pooledFreeType = pooledFree.getEventType();
-    private final EventType chunkReuseType = chunkReuse.getEventType();
+    /**
+     * The event types, made when JFR initializes: at once when it already is (a recording is running, or was), else
+     * when something first asks for it, which every recording does before it starts (the listener below). Until then
+     * no recording exists that could keep an event, so none is lost; the agent's start does not pay for JFR (about
+     * 150 ms of a host's startup, most of it JFR's own initialization).
+     */
+    private volatile Types types;
+
+    public JfrAgentSink() {
+        FlightRecorder.addListener(new FlightRecorderListener() {
+            @Override
+            public void recorderInitialized(FlightRecorder recorder) {
+                types();
+            }
+        });
+    }
+
+    private Types types() {
+        Types t = types;
+        if (t == null) {
+            synchronized (this) {
+                t = types;
+                if (t == null) {
+                    t = new Types();
+                    types = t;
+                }
+            }
+        }
+        return t;
+    }
+
+    /** True once JFR is initialized and the agent's event types exist (tests). */
+    boolean typesMade() {
+        return types != null;
+    }
+
+    /** The seven event types ({@link EventFactory}: each class is generated and registered with JFR). */
+    private static final class Types {
+        private final EventFactory allocation = factory(ALLOCATION, "Off-heap Allocation",
+                "Off-heap memory a framework obtained (a buffer, a pool chunk)", true,
+                text("framework", "Framework", "The outermost framework that allocated"),
+                text("mechanism", "Mechanism", "The hooked lower layer it allocated through (ffm, unsafe, jdk.direct, malloc), or empty"),
+                bytes("size"), address());
+        private final EventFactory free = factory(FREE, "Off-heap Free", "Off-heap memory a framework gave back", false,
+                text("framework", "Framework", "The outermost framework that freed"),
+                text("mechanism", "Mechanism", "The hooked lower layer it freed through, or empty"),
+                bytes("size"), address());
+        private final EventFactory mapping = factory(MAPPING, "File Mapping", "A file region mapped into memory", true,
+                text("file", "File", "The mapped file"), bytes("size"), address());
+        private final EventFactory unmapping = factory(UNMAPPING, "File Unmapping", "A file region unmapped", false,
+                text("file", "File", "The mapped file (empty if the mapping was made before the agent looked)"),
+                bytes("size"), address());
+        private final EventFactory pooledAllocation = factory(POOLED_ALLOCATION, "Pooled Buffer Allocation",
+                "A buffer carved out of a pool's memory", false,
+                text("framework", "Framework", "The pooling framework"), bytes("size"),
+                new ValueDescriptor(boolean.class, "newChunk", List.of(new AnnotationElement(Label.class, "New Chunk"),
+                        new AnnotationElement(Description.class, "The pool allocated a chunk for this buffer"))));
+        private final EventFactory pooledFree = factory(POOLED_FREE, "Pooled Buffer Free", "A pooled buffer went back to its pool",
+                false, text("framework", "Framework", "The pooling framework"), bytes("size"));
+        private final EventFactory chunkReuse = factory(CHUNK_REUSE, "Pool Chunk Reuse",
+                "A pool took a cached chunk back into use instead of allocating one", false,
+                text("framework", "Framework", "The pooling framework"), bytes("size"));
+        private final EventType allocationType = allocation.getEventType();
+        private final EventType freeType = free.getEventType();
+        private final EventType mappingType = mapping.getEventType();
+        private final EventType unmappingType = unmapping.getEventType();
+        private final EventType pooledAllocationType = pooledAllocation.getEventType();
+        private final EventType pooledFreeType = pooledFree.getEventType();
+        private final EventType chunkReuseType = chunkReuse.getEventType();
+    }
 
     @Override
     public void allocation(String framework, String mechanism, long size, long address) {
-        if (allocationType.isEnabled()) {
-            commit4(allocation.newEvent(), framework, mechanism == null ? "" : mechanism, size, address);
+        Types t = types;
+        if (t != null && t.allocationType.isEnabled()) {
+            commit4(t.allocation.newEvent(), framework, mechanism == null ? "" : mechanism, size, address);
         }
     }
 
     @Override
     public void free(String framework, String mechanism, long size, long address) {
-        if (freeType.isEnabled()) {
-            commit4(free.newEvent(), framework, mechanism == null ? "" : mechanism, size, address);
+        Types t = types;
+        if (t != null && t.freeType.isEnabled()) {
+            commit4(t.free.newEvent(), framework, mechanism == null ? "" : mechanism, size, address);
         }
     }
 
     @Override
     public void mapping(String framework, String file, long size, long address) {
-        if (mappingType.isEnabled()) {
-            commit3(mapping.newEvent(), file == null ? "" : file, size, address);
+        Types t = types;
+        if (t != null && t.mappingType.isEnabled()) {
+            commit3(t.mapping.newEvent(), file == null ? "" : file, size, address);
         }
     }
 
     @Override
     public void unmapping(String framework, String file, long size, long address) {
-        if (unmappingType.isEnabled()) {
-            commit3(unmapping.newEvent(), file == null ? "" : file, size, address);
+        Types t = types;
+        if (t != null && t.unmappingType.isEnabled()) {
+            commit3(t.unmapping.newEvent(), file == null ? "" : file, size, address);
         }
     }
 
     @Override
     public void pooledAllocation(String framework, long size, boolean newChunk) {
-        if (pooledAllocationType.isEnabled()) {
-            Event e = pooledAllocation.newEvent();
+        Types t = types;
+        if (t != null && t.pooledAllocationType.isEnabled()) {
+            Event e = t.pooledAllocation.newEvent();
             if (e.shouldCommit()) {
                 e.set(0, framework);
                 e.set(1, size);
@@ -133,15 +180,17 @@ public final class JfrAgentSink implements AgentSink {
 
     @Override
     public void pooledFree(String framework, long size) {
-        if (pooledFreeType.isEnabled()) {
-            commit2(pooledFree.newEvent(), framework, size);
+        Types t = types;
+        if (t != null && t.pooledFreeType.isEnabled()) {
+            commit2(t.pooledFree.newEvent(), framework, size);
         }
     }
 
     @Override
     public void chunkReuse(String framework, long size) {
-        if (chunkReuseType.isEnabled()) {
-            commit2(chunkReuse.newEvent(), framework, size);
+        Types t = types;
+        if (t != null && t.chunkReuseType.isEnabled()) {
+            commit2(t.chunkReuse.newEvent(), framework, size);
         }
     }
 

@@ -1,11 +1,21 @@
 package io.heapscope.agent.events;
 
+import io.heapscope.telemetry.otel.SpanPolicy;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.common.AttributesBuilder;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanBuilder;
 import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.context.Context;
+
+import java.time.Instant;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 import java.util.function.Supplier;
 
@@ -16,7 +26,16 @@ import java.util.function.Supplier;
  * {@code heapscope.pool.chunk_reuse}; attributes {@code heapscope.framework}, {@code heapscope.mechanism},
  * {@code heapscope.size}, {@code heapscope.address}, {@code heapscope.file}, {@code heapscope.new_chunk}.
  * The OpenTelemetry instance is resolved at the first event (so one the application installs later is used);
- * while it resolves to none, spans are not built at all.
+ * while it resolves to none, spans are not built at all. Events raised while the agent is still deciding which
+ * OpenTelemetry to use (it decides off the application's threads, so the application does not wait for an SDK to
+ * start) are held, with their time and the context they were raised in, up to {@value #MAX_HELD}, and become spans
+ * once it has decided (or are dropped if it decided on none).
+ *
+ * <p>Which events become spans follows the allocator's {@link SpanPolicy} ({@code heapscope.otel.spans}: by default
+ * only inside a trace the application started, at most {@code heapscope.otel.spans.max_per_second} = 1000 a second,
+ * optionally sampled by {@code heapscope.otel.spans.ratio}), one gate for all the hooks: a busy application's
+ * buffers would otherwise flood the tracing backend with one-span traces and overflow the SDK's batch queue. The
+ * policy applies when the event is raised (held events too).
  */
 public final class OtelAgentSink implements AgentSink {
     static final AttributeKey<String> FRAMEWORK = AttributeKey.stringKey("heapscope.framework");
@@ -26,12 +45,53 @@ public final class OtelAgentSink implements AgentSink {
     static final AttributeKey<String> FILE = AttributeKey.stringKey("heapscope.file");
     static final AttributeKey<Boolean> NEW_CHUNK = AttributeKey.booleanKey("heapscope.new_chunk");
 
-    private final Supplier<OpenTelemetry> openTelemetry;
-    private volatile Tracer tracer;
+    /** Events held at most while OpenTelemetry is undecided; later ones are dropped (and counted). */
+    static final int MAX_HELD = 10_000;
 
-    /** {@code openTelemetry} returns null while there is nothing to send spans to. */
-    public OtelAgentSink(Supplier<OpenTelemetry> openTelemetry) {
+    private final Supplier<OpenTelemetry> openTelemetry;
+    private final BooleanSupplier decided;
+    private final SpanPolicy.Gate gate;
+    private volatile Tracer tracer;
+    private final ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger heldCount = new AtomicInteger();
+    private final AtomicLong heldDropped = new AtomicLong();
+
+    /** An event raised before the decision. */
+    private record Held(String name, Attributes attributes, long epochNanos, Context context) {
+    }
+
+    /**
+     * @param openTelemetry returns null while there is nothing to send spans to
+     * @param decided       false while the agent is still deciding (events are held meanwhile)
+     * @param policy        which events become spans
+     */
+    public OtelAgentSink(Supplier<OpenTelemetry> openTelemetry, BooleanSupplier decided, SpanPolicy policy) {
         this.openTelemetry = openTelemetry;
+        this.decided = decided;
+        this.gate = policy.gate();
+    }
+
+    /** Events the policy's rate limit kept from becoming spans. */
+    public long rateLimited() {
+        return gate.dropped();
+    }
+
+    /** Called once the agent has decided: the held events become spans, or are dropped when there is none. */
+    public void decided() {
+        Tracer t = tracer();
+        for (Held h; (h = held.poll()) != null; ) {
+            heldCount.decrementAndGet();
+            if (t != null) {
+                t.spanBuilder(h.name()).setParent(h.context()).setAllAttributes(h.attributes())
+                        .setStartTimestamp(h.epochNanos(), TimeUnit.NANOSECONDS).startSpan()
+                        .end(h.epochNanos(), TimeUnit.NANOSECONDS);
+            }
+        }
+    }
+
+    /** Events dropped because too many were held before the decision. */
+    public long heldDropped() {
+        return heldDropped.get();
     }
 
     private Tracer tracer() {
@@ -50,13 +110,36 @@ public final class OtelAgentSink implements AgentSink {
     private void span(String name, AttributesBuilder attributes) {
         Tracer t = tracer();
         if (t != null) {
-            Span s = t.spanBuilder(name).setAllAttributes(attributes.build()).startSpan();
-            s.end();
+            if (!held.isEmpty()) {
+                decided();
+            }
+            SpanBuilder b = t.spanBuilder(name).setAllAttributes(attributes.build());
+            b.startSpan().end();
+        } else if (!decided.getAsBoolean()) {
+            hold(name, attributes.build());
         }
     }
 
+    private void hold(String name, Attributes attributes) {
+        if (heldCount.incrementAndGet() > MAX_HELD) {
+            heldCount.decrementAndGet();
+            heldDropped.incrementAndGet();
+            return;
+        }
+        Instant now = Instant.now();
+        held.add(new Held(name, attributes, TimeUnit.SECONDS.toNanos(now.getEpochSecond()) + now.getNano(),
+                Context.current()));
+        if (decided.getAsBoolean()) {
+            decided(); // decided meanwhile: the decision's own flush may have run before this event was added
+        }
+    }
+
+    /**
+     * True when this event makes no span: none can be made nor held, or the policy leaves it out (outside a trace by
+     * default; sampled out; over the rate limit). Asked before anything of the event is built.
+     */
     private boolean off() {
-        return tracer() == null;
+        return tracer() == null && decided.getAsBoolean() || !gate.eligible() || !gate.take();
     }
 
     @Override

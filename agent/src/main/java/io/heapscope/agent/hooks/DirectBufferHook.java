@@ -1,12 +1,17 @@
 package io.heapscope.agent.hooks;
 
-import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import io.heapscope.agent.weave.MethodHook;
 
-import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.util.List;
+
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.FREE;
+import static io.heapscope.agent.weave.Code.INT;
+import static io.heapscope.agent.weave.Code.LONG;
+import static io.heapscope.agent.weave.Code.NULL;
+import static io.heapscope.agent.weave.Code.arg;
+import static io.heapscope.agent.weave.Code.event;
+import static io.heapscope.agent.weave.Code.field;
 
 /**
  * JDK direct buffers: {@code ByteBuffer.allocateDirect} (the {@code DirectByteBuffer(int)} constructor) is an
@@ -32,7 +37,7 @@ public final class DirectBufferHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
+    public List<MethodHook> methodHooks() {
         try {
             // load it now so it is retransformed with the buffer class at install: when it is first loaded later,
             // from inside the (already instrumented) DirectByteBuffer constructor, it is not reliably transformed
@@ -40,28 +45,12 @@ public final class DirectBufferHook implements FrameworkHook {
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("this JDK has no java.nio.DirectByteBuffer$Deallocator", e);
         }
-        return builder
-                .type(named("java.nio.DirectByteBuffer"))
-                .transform((b, type, loader, module, domain) -> b.visit(
-                        Advice.to(AllocateAdvice.class).on(isConstructor().and(takesArguments(int.class)))))
-                .type(named("java.nio.DirectByteBuffer$Deallocator"))
-                .transform((b, type, loader, module, domain) -> b.visit(
-                        Advice.to(DeallocateAdvice.class).on(named("run").and(takesArguments(0)))));
-    }
-
-    /** Inlined into the constructor: reads the buffer's address and capacity once it is built. */
-    static final class AllocateAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.FieldValue("address") long address, @Advice.Argument(0) int capacity) {
-            HeapscopeDispatch.event("jdk.direct", HeapscopeDispatch.ALLOCATE, address, capacity, null);
-        }
-    }
-
-    /** Inlined into the cleaner's action: the memory goes back to the system. */
-    static final class DeallocateAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.FieldValue("address") long address, @Advice.FieldValue("capacity") int capacity) {
-            HeapscopeDispatch.event("jdk.direct", HeapscopeDispatch.FREE, address, capacity, null);
-        }
+        return List.of(
+                // the constructor's end: the buffer's address and capacity once it is built
+                MethodHook.in("java.nio.DirectByteBuffer").constructor("(I)V")
+                        .atReturn(event(FRAMEWORK, ALLOCATE, field("address", LONG), arg(0), NULL)),
+                // the cleaner's action: the memory goes back to the system
+                MethodHook.in("java.nio.DirectByteBuffer$Deallocator").method("run").descriptor("()V")
+                        .atEntry(event(FRAMEWORK, FREE, field("address", LONG), field("capacity", INT), NULL)));
     }
 }

@@ -1,11 +1,11 @@
 package io.heapscope.agent.hooks;
 
-import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import io.heapscope.agent.weave.MethodHook;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.util.List;
+
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE_IN_SESSION;
+import static io.heapscope.agent.weave.Code.*;
 
 /**
  * {@code java.lang.foreign}: every native segment an arena allocates passes
@@ -32,22 +32,15 @@ public final class FfmArenaHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
+    public List<MethodHook> methodHooks() {
         try {
             Class.forName("jdk.internal.foreign.SegmentFactories", false, null);
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("this JDK has no jdk.internal.foreign.SegmentFactories", e);
         }
-        return builder.type(named("jdk.internal.foreign.SegmentFactories"))
-                .transform((b, type, loader, module, domain) -> b.visit(Advice.to(AllocateAdvice.class)
-                        .on(named("allocateNativeSegment").and(takesArguments(5)))));
-    }
-
-    static final class AllocateAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.Argument(0) long bytes, @Advice.Argument(2) Object session, @Advice.Return Object segment) {
-            HeapscopeDispatch.event("ffm", HeapscopeDispatch.ALLOCATE_IN_SESSION,
-                    ((java.lang.foreign.MemorySegment) segment).address(), bytes, session);
-        }
+        // allocateNativeSegment(byteSize, byteAlignment, session, ...): the segment, freed when the session closes
+        return List.of(MethodHook.in("jdk.internal.foreign.SegmentFactories").method("allocateNativeSegment").args(5)
+                .atReturn(event(FRAMEWORK, ALLOCATE_IN_SESSION,
+                        returned().callInterface("java.lang.foreign.MemorySegment", "address", "()J"), arg(0), arg(2))));
     }
 }

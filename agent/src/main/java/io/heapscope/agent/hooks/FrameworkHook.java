@@ -1,11 +1,9 @@
 package io.heapscope.agent.hooks;
 
-import net.bytebuddy.agent.builder.AgentBuilder;
-
 /**
  * One framework the agent can hook: one class, listed in
  * {@code META-INF/services/io.heapscope.agent.hooks.FrameworkHook} and found by {@link java.util.ServiceLoader}.
- * It matches the library versions it supports itself ({@link Library#has}: the classes its advice needs, checked per
+ * It matches the library versions it supports itself ({@link Library#has}: the classes its woven code needs, checked per
  * class loader, as OpenTelemetry's muzzle does), reports through the generic
  * {@link io.heapscope.agent.bootstrap.HeapscopeDispatch}, and can be switched off with the {@code hooks} option.
  */
@@ -32,6 +30,11 @@ public interface FrameworkHook {
         return classPrefixes();
     }
 
-    /** Adds this hook's transformations. */
-    AgentBuilder install(AgentBuilder builder);
+    /**
+     * What this hook weaves: its method hooks, each naming the classes and methods it changes and the code that runs
+     * at their entry and exits ({@link io.heapscope.agent.weave.MethodHook}, {@link io.heapscope.agent.weave.Code}).
+     * Called once, when the hooks are installed: it may load (without initializing) the JDK classes it needs
+     * retransformed then, or return an empty list when this runtime lacks what it hooks.
+     */
+    java.util.List<io.heapscope.agent.weave.MethodHook> methodHooks();
 }

@@ -3,7 +3,7 @@ package io.heapscope.agent.hooks;
 import io.heapscope.allocator.AllocatorRegistry;
 import io.heapscope.allocator.HeapAllocator;
 import io.heapscope.allocator.event.TelemetryProvider;
-import net.bytebuddy.agent.builder.AgentBuilder;
+import io.heapscope.agent.weave.MethodHook;
 
 import java.util.List;
 import java.util.function.Consumer;
@@ -34,10 +34,14 @@ public final class HeapscopeAllocatorHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
+    public List<MethodHook> methodHooks() {
+        return List.of(); // no bytecode
+    }
+
+    /** Attaches the agent's flags and telemetry to every live and future allocator. */
+    public void install() {
         listener = this::attach;
         AllocatorRegistry.addListener(listener);
-        return builder;
     }
 
     private void attach(HeapAllocator a) {

@@ -1,11 +1,13 @@
 package io.heapscope.agent.hooks;
 
-import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import io.heapscope.agent.weave.MethodHook;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.util.List;
+import java.util.function.Predicate;
+
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.FREE;
+import static io.heapscope.agent.weave.Code.*;
 
 /**
  * JavaCPP ({@code org.bytedeco:javacpp}, the base of the bytedeco presets: OpenCV, FFmpeg, PyTorch, CUDA...): every
@@ -39,33 +41,14 @@ public final class JavaCppHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
-        return builder.type(named(REFERENCE), Library.has(REFERENCE, "org.bytedeco.javacpp.Pointer$Deallocator"))
-                .transform((b, t, l, m, d) -> b
-                        .visit(Advice.to(AddAdvice.class).on(named("add").and(takesArguments(0))))
-                        .visit(Advice.to(RemoveAdvice.class).on(named("remove").and(takesArguments(0)))));
-    }
-
-    static final class AddAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.FieldValue("bytes") long bytes) {
-            HeapscopeDispatch.event("javacpp", HeapscopeDispatch.ALLOCATE, 0, bytes, null);
-        }
-    }
-
-    /** {@code remove()} returns at once for a reference already removed (prev and next pointing at itself). */
-    static final class RemoveAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static boolean enter(@Advice.This Object self, @Advice.FieldValue("prev") Object prev,
-                             @Advice.FieldValue("next") Object next) {
-            return !(prev == self && next == self);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.Enter boolean linked, @Advice.FieldValue("bytes") long bytes) {
-            if (linked) {
-                HeapscopeDispatch.event("javacpp", HeapscopeDispatch.FREE, 0, bytes, null);
-            }
-        }
+    public List<MethodHook> methodHooks() {
+        Predicate<ClassLoader> library = Library.has(REFERENCE, "org.bytedeco.javacpp.Pointer$Deallocator");
+        return List.of(
+                MethodHook.in(REFERENCE).onlyIf(library).method("add").args(0)
+                        .atReturn(event(FRAMEWORK, ALLOCATE, ZERO, field("bytes"), NULL)),
+                // remove() returns at once for a reference already removed (prev and next pointing at itself)
+                MethodHook.in(REFERENCE).onlyIf(library).method("remove").args(0)
+                        .atEntry(remember(not(and(same(field("prev"), self()), same(field("next"), self())))))
+                        .atReturn(when(notZero(entered()), event(FRAMEWORK, FREE, ZERO, field("bytes"), NULL))));
     }
 }

@@ -1,19 +1,30 @@
 package io.heapscope.agent.hooks;
 
-import net.bytebuddy.matcher.ElementMatcher;
-
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.function.Predicate;
 
-/** Class-loader matchers for hooks: a library version is supported when the classes the advice relies on are there. */
+/** Class-loader tests for hooks ({@code MethodHook.onlyIf}): a library version is supported when the classes the advice relies on are there. */
 public final class Library {
     private Library() {
     }
 
     /** Matches class loaders that can see every one of {@code classNames} (looked up as resources, never loaded). */
-    public static ElementMatcher<ClassLoader> has(String... classNames) {
-        Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
-        return loader -> {
+    public static Predicate<ClassLoader> has(String... classNames) {
+        return new Has(classNames.clone());
+    }
+
+    /** Remembers its answer per class loader (weakly: loaders come and go). */
+    private static final class Has implements Predicate<ClassLoader> {
+        private final String[] classNames;
+        private final Map<ClassLoader, Boolean> seen = new WeakHashMap<>();
+
+        Has(String[] classNames) {
+            this.classNames = classNames;
+        }
+
+        @Override
+        public boolean test(ClassLoader loader) {
             if (loader == null) {
                 return false;
             }
@@ -34,6 +45,6 @@ public final class Library {
                 seen.put(loader, all);
             }
             return all;
-        };
+        }
     }
 }

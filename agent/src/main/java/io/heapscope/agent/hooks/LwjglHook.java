@@ -1,11 +1,14 @@
 package io.heapscope.agent.hooks;
 
-import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import io.heapscope.agent.weave.Code.Condition;
+import io.heapscope.agent.weave.MethodHook;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.util.List;
+import java.util.function.Predicate;
+
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE_TRACKED;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.FREE;
+import static io.heapscope.agent.weave.Code.*;
 
 /**
  * LWJGL 3 ({@code org.lwjgl:lwjgl}) {@code MemoryUtil}: {@code memAlloc/memCalloc/memRealloc/memFree} and their
@@ -39,112 +42,37 @@ public final class LwjglHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
-        return builder.type(named(MEMORY_UTIL), Library.has(MEMORY_UTIL))
-                .transform((b, t, l, m, d) -> b
-                        .visit(Advice.to(AllocAdvice.class).on(named("nmemAlloc").or(named("nmemAllocChecked"))
-                                .and(takesArguments(long.class))))
-                        .visit(Advice.to(CallocAdvice.class).on(named("nmemCalloc").or(named("nmemCallocChecked"))
-                                .and(takesArguments(long.class, long.class))))
-                        .visit(Advice.to(AlignedAllocAdvice.class).on(named("nmemAlignedAlloc").or(named("nmemAlignedAllocChecked"))
-                                .and(takesArguments(long.class, long.class))))
-                        .visit(Advice.to(ReallocAdvice.class).on(named("nmemRealloc").or(named("nmemReallocChecked"))
-                                .and(takesArguments(long.class, long.class))))
-                        .visit(Advice.to(FreeAdvice.class).on(named("nmemFree").or(named("nmemAlignedFree"))
-                                .and(takesArguments(long.class)))));
+    public List<MethodHook> methodHooks() {
+        Predicate<ClassLoader> library = Library.has(MEMORY_UTIL);
+        return List.of(
+                allocation(library, "nmemAlloc", "nmemAllocChecked").args(LONG)
+                        .atExit(when(allocated(), event(FRAMEWORK, ALLOCATE_TRACKED, returned(), arg(0), NULL)),
+                                exitScope()),
+                allocation(library, "nmemCalloc", "nmemCallocChecked").args(LONG, LONG) // (num, size)
+                        .atExit(when(allocated(), event(FRAMEWORK, ALLOCATE_TRACKED, returned(), arg(0).times(arg(1)), NULL)),
+                                exitScope()),
+                allocation(library, "nmemAlignedAlloc", "nmemAlignedAllocChecked").args(LONG, LONG) // (alignment, size)
+                        .atExit(when(allocated(), event(FRAMEWORK, ALLOCATE_TRACKED, returned(), arg(1), NULL)),
+                                exitScope()),
+                allocation(library, "nmemRealloc", "nmemReallocChecked").args(LONG, LONG) // (old, size)
+                        .atExit(when(allocated(),
+                                        when(notZero(arg(0)), event(FRAMEWORK, FREE, arg(0), constant(-1), NULL)),
+                                        event(FRAMEWORK, ALLOCATE_TRACKED, returned(), arg(1), NULL)),
+                                exitScope()),
+                MethodHook.in(MEMORY_UTIL).onlyIf(library).method("nmemFree", "nmemAlignedFree").args(LONG)
+                        .atEntry(enterScope(FRAMEWORK, NULL),
+                                when(and(equal(entered(), 1), notZero(arg(0))),
+                                        event(FRAMEWORK, FREE, arg(0), constant(-1), NULL)))
+                        .atExit(exitScope()));
     }
 
-    static final class AllocAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("lwjgl", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Argument(0) long size, @Advice.Return long address) {
-            try {
-                if (token == 1 && address != 0) {
-                    HeapscopeDispatch.event("lwjgl", HeapscopeDispatch.ALLOCATE_TRACKED, address, size, null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
+    /** An allocating primitive: its own scope, so the nested calls of another one report nothing. */
+    private static MethodHook allocation(Predicate<ClassLoader> library, String... names) {
+        return MethodHook.in(MEMORY_UTIL).onlyIf(library).method(names).atEntry(enterScope(FRAMEWORK, NULL));
     }
 
-    static final class CallocAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("lwjgl", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Argument(0) long num, @Advice.Argument(1) long size,
-                         @Advice.Return long address) {
-            try {
-                if (token == 1 && address != 0) {
-                    HeapscopeDispatch.event("lwjgl", HeapscopeDispatch.ALLOCATE_TRACKED, address, num * size, null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    /** {@code nmemAlignedAlloc(alignment, size)}. */
-    static final class AlignedAllocAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("lwjgl", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Argument(1) long size, @Advice.Return long address) {
-            try {
-                if (token == 1 && address != 0) {
-                    HeapscopeDispatch.event("lwjgl", HeapscopeDispatch.ALLOCATE_TRACKED, address, size, null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class ReallocAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("lwjgl", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Argument(0) long old, @Advice.Argument(1) long size,
-                         @Advice.Return long address) {
-            try {
-                if (token == 1 && address != 0) {
-                    if (old != 0) {
-                        HeapscopeDispatch.event("lwjgl", HeapscopeDispatch.FREE, old, -1, null);
-                    }
-                    HeapscopeDispatch.event("lwjgl", HeapscopeDispatch.ALLOCATE_TRACKED, address, size, null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class FreeAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter(@Advice.Argument(0) long address) {
-            int token = HeapscopeDispatch.enter("lwjgl", null);
-            if (token == 1 && address != 0) {
-                HeapscopeDispatch.event("lwjgl", HeapscopeDispatch.FREE, address, -1, null);
-            }
-            return token;
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token) {
-            HeapscopeDispatch.exit(token);
-        }
+    /** The outermost call, and it returned an address. */
+    private static Condition allocated() {
+        return and(equal(entered(), 1), notZero(returned()));
     }
 }

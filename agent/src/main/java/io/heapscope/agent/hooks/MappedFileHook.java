@@ -1,12 +1,12 @@
 package io.heapscope.agent.hooks;
 
-import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import io.heapscope.agent.weave.MethodHook;
 
-import static net.bytebuddy.matcher.ElementMatchers.isConstructor;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.util.List;
+
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.MAP;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.UNMAP;
+import static io.heapscope.agent.weave.Code.*;
 
 /**
  * Memory-mapped files: {@code FileChannel.map}, both the {@code MappedByteBuffer} and the {@code MemorySegment} form
@@ -34,48 +34,22 @@ public final class MappedFileHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
+    public List<MethodHook> methodHooks() {
         try {
             Class.forName("sun.nio.ch.FileChannelImpl$Unmapper", false, null);
         } catch (ClassNotFoundException e) {
             throw new IllegalStateException("this JDK has no sun.nio.ch.FileChannelImpl$Unmapper", e);
         }
-        return builder
-                .type(named("sun.nio.ch.FileChannelImpl"))
-                .transform((b, t, l, m, d) -> b.visit(Advice.to(MapAdvice.class)
-                        .on(named("mapInternal").and(takesArguments(5)))))
-                .type(named("sun.nio.ch.FileChannelImpl$Unmapper"))
-                .transform((b, t, l, m, d) -> b
-                        .visit(Advice.to(UnmapperAdvice.class).on(isConstructor().and(takesArguments(5))))
-                        .visit(Advice.to(UnmapAdvice.class).on(named("unmap").and(takesArguments(0)))));
-    }
-
-    /** The mapping's scope: carries the file name to the Unmapper built inside it. */
-    static final class MapAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter(@Advice.FieldValue("path") String path) {
-            return HeapscopeDispatch.enter("mapped", path);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token) {
-            HeapscopeDispatch.exit(token);
-        }
-    }
-
-    static final class UnmapperAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.Argument(0) long address, @Advice.Argument(2) long capacity) {
-            HeapscopeDispatch.event("mapped", HeapscopeDispatch.MAP, address, capacity, null);
-        }
-    }
-
-    static final class UnmapAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.FieldValue("address") long address, @Advice.FieldValue("cap") long capacity) {
-            if (address != 0) {
-                HeapscopeDispatch.event("mapped", HeapscopeDispatch.UNMAP, address, capacity, null);
-            }
-        }
+        return List.of(
+                // the mapping's scope: carries the file name to the Unmapper built inside it
+                MethodHook.in("sun.nio.ch.FileChannelImpl").method("mapInternal").args(5)
+                        .atEntry(enterScope(FRAMEWORK, field("path", STRING)))
+                        .atExit(exitScope()),
+                // Unmapper(address, size, cap, fd, fileOffset)
+                MethodHook.in("sun.nio.ch.FileChannelImpl$Unmapper").constructor().args(5)
+                        .atReturn(event(FRAMEWORK, MAP, arg(0), arg(2), NULL)),
+                MethodHook.in("sun.nio.ch.FileChannelImpl$Unmapper").method("unmap").descriptor("()V")
+                        .atEntry(when(notZero(field("address", LONG)),
+                                event(FRAMEWORK, UNMAP, field("address", LONG), field("cap", LONG), NULL))));
     }
 }

@@ -1,22 +1,25 @@
 package io.heapscope.agent.hooks;
 
-import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import io.heapscope.agent.weave.Code.Condition;
+import io.heapscope.agent.weave.Code.Value;
+import io.heapscope.agent.weave.MethodHook;
 
-import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
-import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
-import static net.bytebuddy.matcher.ElementMatchers.nameContains;
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.takesArgument;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.util.List;
+import java.util.function.Predicate;
+
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE_TRACKED;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.CHUNK_REUSE;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.FREE;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.POOLED_ALLOCATE;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.POOLED_FREE;
+import static io.heapscope.agent.weave.Code.*;
 
 /**
  * Netty 4.1/4.2 direct buffers ({@code io.netty:netty-buffer}); heap buffers are on the Java heap and not reported.
  * Off-heap memory Netty obtains is an allocation under framework {@value #FRAMEWORK}, with the mechanism it went
- * through (ffm, unsafe, jdk.direct) as an attribute and not reported again under that mechanism:
+ * through (ffm, unsafe, jdk.direct, or {@value #MALLOC}: 4.2's {@code CleanerJava24Linker} downcalls on JDK 24+ with
+ * native access) as an attribute and not reported again under that mechanism:
  * <ul>
  * <li>Adaptive ({@code AdaptiveByteBufAllocator}, 4.2's default): a chunk is new when
  * {@code AdaptiveByteBufAllocator$DirectChunkAllocator.allocate} makes one, reused when a magazine takes a cached one
@@ -33,6 +36,13 @@ import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
 public final class NettyHook implements FrameworkHook {
     public static final String FRAMEWORK = "netty";
     private static final String BUF = "io.netty.buffer.";
+    /** Types of the application's Netty that the woven code calls (it runs inside Netty's classes, which see them). */
+    private static final String BYTE_BUF = BUF + "ByteBuf";
+    private static final String CHUNK_METRIC = BUF + "PoolChunkMetric";
+    /** Netty 4.2 on JDK 24+ with native access: {@code malloc}/{@code free} through FFM downcalls. */
+    private static final String LINKER = "io.netty.util.internal.CleanerJava24Linker";
+    /** The mechanism name of that memory (the framework of its events outside a Netty scope). */
+    public static final String MALLOC = "malloc";
 
     @Override
     public String name() {
@@ -46,7 +56,7 @@ public final class NettyHook implements FrameworkHook {
 
     @Override
     public java.util.List<String> classPrefixes() {
-        return java.util.List.of("io.netty.buffer.");
+        return java.util.List.of("io.netty.buffer.", LINKER);
     }
 
     @Override
@@ -55,227 +65,91 @@ public final class NettyHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
-        return builder
-                // pooled
-                .type(named(BUF + "PoolArena"), Library.has(BUF + "PoolArena", BUF + "PoolChunkMetric"))
-                .transform((b, t, l, m, d) -> b
-                        .visit(Advice.to(PooledAllocateAdvice.class).on(named("allocate").and(takesArguments(3))
-                                .and(takesArgument(1, int.class))))
-                        .visit(Advice.to(PooledFreeAdvice.class).on(named("free").and(takesArguments(5)))))
-                .type(named(BUF + "PoolArena$DirectArena"), Library.has(BUF + "PoolChunkMetric"))
-                .transform((b, t, l, m, d) -> b
-                        .visit(Advice.to(NewChunkAdvice.class).on(named("newChunk").or(named("newUnpooledChunk"))
-                                .and(not(isAbstract()))))
-                        .visit(Advice.to(DestroyChunkAdvice.class).on(named("destroyChunk").and(not(isAbstract())))))
+    public List<MethodHook> methodHooks() {
+        Predicate<ClassLoader> pooled = Library.has(BUF + "PoolArena", CHUNK_METRIC);
+        Predicate<ClassLoader> chunks = Library.has(CHUNK_METRIC);
+        Predicate<ClassLoader> adaptive = Library.has(BUF + "AdaptivePoolingAllocator$Chunk",
+                BUF + "AdaptivePoolingAllocator$AdaptiveByteBuf");
+        Value arenaClass = self().call("java.lang.Object", "getClass", "()Ljava/lang/Class;")
+                .call("java.lang.Class", "getName", "()Ljava/lang/String;");
+        return List.of(
+                // pooled: PoolArena.allocate(cache, reqCapacity, maxCapacity), free(chunk, nioBuffer, handle, normCapacity, cache)
+                MethodHook.in(BUF + "PoolArena").onlyIf(pooled).method("allocate").args(3).arg(1, INT)
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(when(and(equal(entered(), 1), notNull(returned()), isDirect(returned())),
+                                        event(FRAMEWORK, POOLED_ALLOCATE, ZERO, arg(1), NULL)),
+                                exitScope()),
+                MethodHook.in(BUF + "PoolArena").onlyIf(pooled).method("free").args(5)
+                        .atEntry(when(isTrue(arenaClass.call("java.lang.String", "endsWith", "(Ljava/lang/String;)Z",
+                                        constant("DirectArena"))),
+                                event(FRAMEWORK, POOLED_FREE, ZERO, arg(3), NULL))),
+                MethodHook.in(BUF + "PoolArena$DirectArena").onlyIf(chunks).method("newChunk", "newUnpooledChunk")
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(when(and(notZero(entered()), notNull(returned())),
+                                        event(FRAMEWORK, ALLOCATE, ZERO, chunkSize(returned()), NULL)),
+                                exitScope()),
+                MethodHook.in(BUF + "PoolArena$DirectArena").onlyIf(chunks).method("destroyChunk")
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(when(notZero(entered()), event(FRAMEWORK, FREE, ZERO, chunkSize(arg(0)), NULL)),
+                                exitScope()),
                 // unpooled
-                .type(named(BUF + "UnpooledByteBufAllocator"))
-                .transform((b, t, l, m, d) -> b.visit(Advice.to(UnpooledAllocateAdvice.class)
-                        .on(named("newDirectBuffer").and(takesArguments(2)))))
-                .type(nameStartsWith(BUF + "Unpooled").and(nameContains("Direct"))
-                        .and(not(nameStartsWith(BUF + "UnpooledByteBufAllocator$")))
-                        .and(hasSuperType(named(BUF + "ByteBuf"))))
-                .transform((b, t, l, m, d) -> b.visit(Advice.to(UnpooledFreeAdvice.class)
-                        .on(named("deallocate").and(takesArguments(0)).and(not(isAbstract())))))
+                MethodHook.in(BUF + "UnpooledByteBufAllocator").method("newDirectBuffer").args(2)
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(when(and(equal(entered(), 1), notNull(returned())),
+                                        let(capacity(returned()), capacity -> when(positive(capacity),
+                                                event(FRAMEWORK, ALLOCATE, ZERO, capacity, NULL)))),
+                                exitScope()),
+                MethodHook.inClasses(BUF + "Unpooled", name -> name.contains("Direct")
+                                && !name.startsWith(BUF + "UnpooledByteBufAllocator$"))
+                        .extending(BYTE_BUF).method("deallocate").args(0)
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(when(equal(entered(), 1),
+                                        let(capacity(self()), capacity -> when(positive(capacity),
+                                                event(FRAMEWORK, FREE, ZERO, capacity, NULL)))),
+                                exitScope()),
                 // adaptive
-                .type(named(BUF + "AdaptivePoolingAllocator"),
-                        Library.has(BUF + "AdaptivePoolingAllocator$Chunk", BUF + "AdaptivePoolingAllocator$AdaptiveByteBuf"))
-                .transform((b, t, l, m, d) -> b.visit(Advice.to(AdaptiveAllocateAdvice.class)
-                        .on(named("allocate").and(takesArguments(int.class, int.class)))))
-                .type(named(BUF + "AdaptiveByteBufAllocator$DirectChunkAllocator"))
-                .transform((b, t, l, m, d) -> b.visit(Advice.to(AdaptiveNewChunkAdvice.class)
-                        .on(named("allocate").and(takesArguments(int.class, int.class)))))
-                .type(named(BUF + "AdaptivePoolingAllocator$Chunk"))
-                .transform((b, t, l, m, d) -> b
-                        .visit(Advice.to(AdaptiveChunkAttachAdvice.class).on(named("attachToMagazine")))
-                        .visit(Advice.to(AdaptiveChunkFreeAdvice.class).on(named("deallocate").and(takesArguments(0)))))
-                .type(named(BUF + "AdaptivePoolingAllocator$AdaptiveByteBuf"))
-                .transform((b, t, l, m, d) -> b.visit(Advice.to(AdaptiveBufferFreeAdvice.class)
-                        .on(named("deallocate").and(takesArguments(0)))));
-    }
-
-    static final class PooledAllocateAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Argument(1) int reqCapacity, @Advice.Return Object buf) {
-            try {
-                if (token == 1 && buf != null && ((io.netty.buffer.ByteBuf) buf).isDirect()) {
-                    HeapscopeDispatch.event("netty", HeapscopeDispatch.POOLED_ALLOCATE, 0, reqCapacity, null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class PooledFreeAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.This Object arena, @Advice.Argument(3) int normCapacity) {
-            if (arena.getClass().getName().endsWith("DirectArena")) {
-                HeapscopeDispatch.event("netty", HeapscopeDispatch.POOLED_FREE, 0, normCapacity, null);
-            }
-        }
-    }
-
-    static final class NewChunkAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Return Object chunk) {
-            try {
-                if (token != 0 && chunk != null) {
-                    HeapscopeDispatch.event("netty", HeapscopeDispatch.ALLOCATE, 0,
-                            ((io.netty.buffer.PoolChunkMetric) chunk).chunkSize(), null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class DestroyChunkAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Argument(0) Object chunk) {
-            try {
-                if (token != 0) {
-                    HeapscopeDispatch.event("netty", HeapscopeDispatch.FREE, 0,
-                            ((io.netty.buffer.PoolChunkMetric) chunk).chunkSize(), null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class UnpooledAllocateAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Return Object buf) {
-            try {
-                if (token == 1 && buf != null) {
-                    int capacity = ((io.netty.buffer.ByteBuf) buf).capacity();
-                    if (capacity > 0) {
-                        HeapscopeDispatch.event("netty", HeapscopeDispatch.ALLOCATE, 0, capacity, null);
-                    }
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class UnpooledFreeAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.This Object self) {
-            try {
-                if (token == 1) {
-                    int capacity = ((io.netty.buffer.ByteBuf) self).capacity();
-                    if (capacity > 0) {
-                        HeapscopeDispatch.event("netty", HeapscopeDispatch.FREE, 0, capacity, null);
-                    }
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class AdaptiveAllocateAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Argument(0) int size, @Advice.Return Object buf) {
-            try {
-                if (token == 1 && buf != null && ((io.netty.buffer.ByteBuf) buf).isDirect()) {
-                    HeapscopeDispatch.event("netty", HeapscopeDispatch.POOLED_ALLOCATE, 0, size, null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    static final class AdaptiveNewChunkAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.Return Object chunk) {
-            try {
-                if (token != 0 && chunk != null) {
-                    HeapscopeDispatch.event("netty", HeapscopeDispatch.ALLOCATE, 0,
-                            ((io.netty.buffer.ByteBuf) chunk).capacity(), null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
-    }
-
-    /** A chunk taken into a magazine: a reuse, unless the same allocation just made it. */
-    static final class AdaptiveChunkAttachAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.FieldValue("delegate") Object delegate) {
-            io.netty.buffer.ByteBuf memory = (io.netty.buffer.ByteBuf) delegate;
-            if (memory != null && memory.isDirect()) {
-                HeapscopeDispatch.event("netty", HeapscopeDispatch.CHUNK_REUSE, 0, memory.capacity(), null);
-            }
-        }
-    }
-
-    static final class AdaptiveChunkFreeAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static int enter() {
-            return HeapscopeDispatch.enter("netty", null);
-        }
-
-        @Advice.OnMethodExit(suppress = Throwable.class, onThrowable = Throwable.class)
-        static void exit(@Advice.Enter int token, @Advice.FieldValue("delegate") Object delegate) {
-            try {
-                io.netty.buffer.ByteBuf memory = (io.netty.buffer.ByteBuf) delegate;
+                MethodHook.in(BUF + "AdaptivePoolingAllocator").onlyIf(adaptive).method("allocate").args(INT, INT)
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(when(and(equal(entered(), 1), notNull(returned()), isDirect(returned())),
+                                        event(FRAMEWORK, POOLED_ALLOCATE, ZERO, arg(0), NULL)),
+                                exitScope()),
+                MethodHook.in(BUF + "AdaptiveByteBufAllocator$DirectChunkAllocator").method("allocate").args(INT, INT)
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(when(and(notZero(entered()), notNull(returned())),
+                                        event(FRAMEWORK, ALLOCATE, ZERO, capacity(returned()), NULL)),
+                                exitScope()),
+                // a chunk taken into a magazine: a reuse, unless the same allocation just made it
+                MethodHook.in(BUF + "AdaptivePoolingAllocator$Chunk").method("attachToMagazine")
+                        .atEntry(let(field("delegate"), memory -> when(and(notNull(memory), isDirect(memory)),
+                                event(FRAMEWORK, CHUNK_REUSE, ZERO, capacity(memory), NULL)))),
                 // also inside another Netty scope: a magazine releases emptied chunks while it allocates
-                if (token != 0 && memory != null && memory.isDirect()) {
-                    HeapscopeDispatch.event("netty", HeapscopeDispatch.FREE, 0, memory.capacity(), null);
-                }
-            } finally {
-                HeapscopeDispatch.exit(token);
-            }
-        }
+                MethodHook.in(BUF + "AdaptivePoolingAllocator$Chunk").method("deallocate").args(0)
+                        .atEntry(enterScope(FRAMEWORK, NULL))
+                        .atExit(let(field("delegate"), memory -> when(and(notZero(entered()), notNull(memory),
+                                        isDirect(memory)), event(FRAMEWORK, FREE, ZERO, capacity(memory), NULL))),
+                                exitScope()),
+                MethodHook.in(BUF + "AdaptivePoolingAllocator$AdaptiveByteBuf").method("deallocate").args(0)
+                        .atEntry(when(isDirect(self()), event(FRAMEWORK, POOLED_FREE, ZERO, capacity(self()), NULL))),
+                // below: 4.2's malloc(int) and free(long) downcalls, named as the mechanism of the Netty event they
+                // serve (inside a Netty scope they are not reported on their own)
+                MethodHook.in(LINKER).method("malloc").args(INT)
+                        .atReturn(when(notZero(returned()), event(MALLOC, ALLOCATE_TRACKED, returned(), arg(0), NULL))),
+                MethodHook.in(LINKER).method("free").args(LONG)
+                        .atEntry(when(notZero(arg(0)), event(MALLOC, FREE, arg(0), constant(-1), NULL))));
     }
 
-    static final class AdaptiveBufferFreeAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.This Object self) {
-            io.netty.buffer.ByteBuf buf = (io.netty.buffer.ByteBuf) self;
-            if (buf.isDirect()) {
-                HeapscopeDispatch.event("netty", HeapscopeDispatch.POOLED_FREE, 0, buf.capacity(), null);
-            }
-        }
+    /** {@code ((ByteBuf) buf).isDirect()}. */
+    private static Condition isDirect(Value buf) {
+        return isTrue(buf.call(BYTE_BUF, "isDirect", "()Z"));
+    }
+
+    /** {@code ((ByteBuf) buf).capacity()}. */
+    private static Value capacity(Value buf) {
+        return buf.call(BYTE_BUF, "capacity", "()I");
+    }
+
+    /** {@code ((PoolChunkMetric) chunk).chunkSize()}. */
+    private static Value chunkSize(Value chunk) {
+        return chunk.callInterface(CHUNK_METRIC, "chunkSize", "()I");
     }
 }

@@ -1,11 +1,12 @@
 package io.heapscope.agent.hooks;
 
-import io.heapscope.agent.bootstrap.HeapscopeDispatch;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import io.heapscope.agent.weave.MethodHook;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import java.util.List;
+
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.ALLOCATE_TRACKED;
+import static io.heapscope.agent.bootstrap.HeapscopeDispatch.FREE;
+import static io.heapscope.agent.weave.Code.*;
 
 /**
  * {@code sun.misc.Unsafe} allocateMemory / reallocateMemory / freeMemory: the public face applications use. It
@@ -33,46 +34,20 @@ public final class UnsafeHook implements FrameworkHook {
     }
 
     @Override
-    public AgentBuilder install(AgentBuilder builder) {
+    public List<MethodHook> methodHooks() {
         try {
             Class.forName("sun.misc.Unsafe", false, null);
         } catch (ClassNotFoundException e) {
-            return builder; // no jdk.unsupported in this runtime: nothing to hook
+            return List.of(); // no jdk.unsupported in this runtime: nothing to hook
         }
-        return builder.type(named("sun.misc.Unsafe"))
-                .transform((b, type, loader, module, domain) -> b
-                        .visit(Advice.to(AllocateAdvice.class).on(named("allocateMemory").and(takesArguments(long.class))))
-                        .visit(Advice.to(ReallocateAdvice.class).on(named("reallocateMemory").and(takesArguments(2))))
-                        .visit(Advice.to(FreeAdvice.class).on(named("freeMemory").and(takesArguments(long.class)))));
-    }
-
-    static final class AllocateAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.Argument(0) long bytes, @Advice.Return long address) {
-            if (address != 0) {
-                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.ALLOCATE_TRACKED, address, bytes, null);
-            }
-        }
-    }
-
-    static final class ReallocateAdvice {
-        @Advice.OnMethodExit(suppress = Throwable.class)
-        static void exit(@Advice.Argument(0) long old, @Advice.Argument(1) long bytes, @Advice.Return long address) {
-            if (old != 0) {
-                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.FREE, old, -1, null);
-            }
-            if (address != 0) {
-                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.ALLOCATE_TRACKED, address, bytes, null);
-            }
-        }
-    }
-
-    static final class FreeAdvice {
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.Argument(0) long address) {
-            if (address != 0) {
-                HeapscopeDispatch.event("unsafe", HeapscopeDispatch.FREE, address, -1, null);
-            }
-        }
+        return List.of(
+                MethodHook.in("sun.misc.Unsafe").method("allocateMemory").args(LONG)
+                        .atReturn(when(notZero(returned()), event(FRAMEWORK, ALLOCATE_TRACKED, returned(), arg(0), NULL))),
+                // (old address, bytes)
+                MethodHook.in("sun.misc.Unsafe").method("reallocateMemory").args(2)
+                        .atReturn(when(notZero(arg(0)), event(FRAMEWORK, FREE, arg(0), constant(-1), NULL)),
+                                when(notZero(returned()), event(FRAMEWORK, ALLOCATE_TRACKED, returned(), arg(1), NULL))),
+                MethodHook.in("sun.misc.Unsafe").method("freeMemory").args(LONG)
+                        .atEntry(when(notZero(arg(0)), event(FRAMEWORK, FREE, arg(0), constant(-1), NULL))));
     }
 }

@@ -70,6 +70,16 @@ public final class AgentOpenTelemetry {
         return disabledReason != null ? null : RESOLVED.getNow(null);
     }
 
+    /** Runs {@code then} once decided, whatever the decision (at once if already decided). */
+    public static void whenDecided(Runnable then) {
+        RESOLVED.whenComplete((otel, failure) -> then.run());
+    }
+
+    /** False while the decision is still being made (then {@link #current()} is null but may not stay so). */
+    public static boolean decided() {
+        return RESOLVED.isDone() || disabledReason != null;
+    }
+
     /** Why OpenTelemetry is off, or null. */
     public static String disabledReason() {
         return disabledReason;

@@ -73,13 +73,13 @@ public record SpanPolicy(Mode mode, double ratio, long maxPerSecond) {
         return v != null ? v : env.get(variable);
     }
 
-    /** The per-allocator state that applies this policy. */
-    Gate gate() {
+    /** The per-allocator (or per-sink) state that applies this policy. */
+    public Gate gate() {
         return new Gate(this);
     }
 
     /** Decides event by event; thread-safe, lock-free. */
-    static final class Gate {
+    public static final class Gate {
         private final SpanPolicy policy;
         private final long every;
         private final AtomicLong seen = new AtomicLong();
@@ -93,7 +93,7 @@ public record SpanPolicy(Mode mode, double ratio, long maxPerSecond) {
         }
 
         /** Whether an ordinary (non-failure) event is eligible now; no side effect, asked before the event is built. */
-        boolean eligible() {
+        public boolean eligible() {
             return switch (policy.mode) {
                 case FAILURES -> false;
                 case IN_TRACE -> Span.current().getSpanContext().isValid();
@@ -102,7 +102,7 @@ public record SpanPolicy(Mode mode, double ratio, long maxPerSecond) {
         }
 
         /** Counts an eligible event against sampling and the rate limit; true if it becomes a span. */
-        boolean take() {
+        public boolean take() {
             if (every > 1 && seen.getAndIncrement() % every != 0) {
                 return false;
             }
@@ -120,7 +120,7 @@ public record SpanPolicy(Mode mode, double ratio, long maxPerSecond) {
             return true;
         }
 
-        long dropped() {
+        public long dropped() {
             return dropped.get();
         }
     }
