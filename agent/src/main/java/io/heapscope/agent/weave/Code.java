@@ -2,6 +2,7 @@ package io.heapscope.agent.weave;
 
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.Label;
+import java.lang.classfile.Opcode;
 import java.lang.classfile.TypeKind;
 import java.lang.constant.ClassDesc;
 import java.lang.constant.ConstantDesc;
@@ -320,27 +321,10 @@ public final class Code {
         public void jump(CodeBuilder b, Site s, Label target, boolean when) {
             v.load(b, s);
             switch (TypeKind.from(v.type(s))) {
-                case REFERENCE -> {
-                    if (when) {
-                        b.ifnonnull(target);
-                    } else {
-                        b.ifnull(target);
-                    }
-                }
-                case LONG -> {
-                    b.lconst_0().lcmp();
-                    intJump(b, target, when);
-                }
-                case INT, BOOLEAN, BYTE, SHORT, CHAR -> intJump(b, target, when);
+                case REFERENCE -> b.branch(when ? Opcode.IFNONNULL : Opcode.IFNULL, target);
+                case LONG -> b.lconst_0().lcmp().branch(when ? Opcode.IFNE : Opcode.IFEQ, target);
+                case INT, BOOLEAN, BYTE, SHORT, CHAR -> b.branch(when ? Opcode.IFNE : Opcode.IFEQ, target);
                 default -> throw new IllegalArgumentException("no zero test for " + v.type(s).displayName());
-            }
-        }
-
-        private static void intJump(CodeBuilder b, Label target, boolean when) {
-            if (when) {
-                b.ifne(target);
-            } else {
-                b.ifeq(target);
             }
         }
     }
@@ -354,11 +338,7 @@ public final class Code {
                 case INT, BYTE, SHORT, CHAR -> { }
                 default -> throw new IllegalArgumentException("no sign test for " + v.type(s).displayName());
             }
-            if (when) {
-                b.ifgt(target);
-            } else {
-                b.ifle(target);
-            }
+            b.branch(when ? Opcode.IFGT : Opcode.IFLE, target);
         }
     }
 
@@ -370,11 +350,7 @@ public final class Code {
             }
             v.load(b, s);
             b.loadConstant(constant);
-            if (when) {
-                b.if_icmpeq(target);
-            } else {
-                b.if_icmpne(target);
-            }
+            b.branch(when ? Opcode.IF_ICMPEQ : Opcode.IF_ICMPNE, target);
         }
     }
 
@@ -383,11 +359,7 @@ public final class Code {
         public void jump(CodeBuilder b, Site s, Label target, boolean when) {
             a.load(b, s);
             c.load(b, s);
-            if (when) {
-                b.if_acmpeq(target);
-            } else {
-                b.if_acmpne(target);
-            }
+            b.branch(when ? Opcode.IF_ACMPEQ : Opcode.IF_ACMPNE, target);
         }
     }
 
