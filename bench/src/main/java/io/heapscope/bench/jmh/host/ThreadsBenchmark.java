@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Throughput of cached 4 KiB pairs on ONE shared allocator with 1 and 2 threads (pairs per µs, all threads
- * together), Heapscope against Netty's pooled allocator.
+ * together), Heapscope against Netty's pooled allocator; and Heapscope with 4 threads (more than this machine's 2 cores).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -74,6 +74,13 @@ public class ThreadsBenchmark {
     @Benchmark
     @Threads(2)
     public long heapscope2Threads() {
+        return heapscopePair();
+    }
+
+    /** More threads than cores: waiters must not take the CPU from a preempted owner. */
+    @Benchmark
+    @Threads(4)
+    public long heapscope4Threads() {
         return heapscopePair();
     }
 
