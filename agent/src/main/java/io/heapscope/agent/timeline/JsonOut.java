@@ -3,6 +3,7 @@ package io.heapscope.agent.timeline;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntConsumer;
 
 /** Compact JSON for the page's data: maps, lists, strings, numbers, booleans, null, long[], double[], int[]. */
 public final class JsonOut {
@@ -23,36 +24,9 @@ public final class JsonOut {
             case Double d -> number(sb, d);
             case Float f -> number(sb, f);
             case Number n -> sb.append(n.longValue());
-            case long[] a -> {
-                sb.append('[');
-                for (int i = 0; i < a.length; i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    sb.append(a[i]);
-                }
-                sb.append(']');
-            }
-            case int[] a -> {
-                sb.append('[');
-                for (int i = 0; i < a.length; i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    sb.append(a[i]);
-                }
-                sb.append(']');
-            }
-            case double[] a -> {
-                sb.append('[');
-                for (int i = 0; i < a.length; i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    number(sb, a[i]);
-                }
-                sb.append(']');
-            }
+            case long[] a -> array(sb, a.length, i -> sb.append(a[i]));
+            case int[] a -> array(sb, a.length, i -> sb.append(a[i]));
+            case double[] a -> array(sb, a.length, i -> number(sb, a[i]));
             case Map<?, ?> m -> {
                 sb.append('{');
                 boolean first = true;
@@ -67,18 +41,21 @@ public final class JsonOut {
                 }
                 sb.append('}');
             }
-            case List<?> l -> {
-                sb.append('[');
-                for (int i = 0; i < l.size(); i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    write(sb, l.get(i));
-                }
-                sb.append(']');
-            }
+            case List<?> l -> array(sb, l.size(), i -> write(sb, l.get(i)));
             default -> quote(sb, v.toString());
         }
+    }
+
+    /** {@code [e0,e1,...]}, each element written by {@code element}. */
+    private static void array(StringBuilder sb, int length, IntConsumer element) {
+        sb.append('[');
+        for (int i = 0; i < length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            element.accept(i);
+        }
+        sb.append(']');
     }
 
     private static void number(StringBuilder sb, double d) {
