@@ -9,7 +9,6 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
-import jdk.jfr.Recording;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -24,8 +23,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -55,9 +52,8 @@ public class AllocatorBenchmark {
 
     private HostDevice device;
     private HeapAllocator allocator;
-    private Recording recording;
+    private BenchRecording recording;
     private OpenTelemetrySdk otel;
-    private Path jfrFile;
 
     @Setup(Level.Trial)
     public void setUp() throws Exception {
@@ -84,18 +80,7 @@ public class AllocatorBenchmark {
         }
         allocator = b.sinks(sinks).build();
         if (telemetry.startsWith("jfr")) {
-            jfrFile = Files.createTempFile("heapscope-bench", ".jfr");
-            recording = new Recording();
-            for (String t : TYPES) {
-                if (telemetry.equals("jfr-stacks")) {
-                    recording.enable(t).withStackTrace();
-                } else {
-                    recording.enable(t).withoutStackTrace();
-                }
-            }
-            recording.setToDisk(true);
-            recording.setDestination(jfrFile);
-            recording.start();
+            recording = BenchRecording.start(telemetry.equals("jfr-stacks"), TYPES.toArray(String[]::new));
         }
         allocator.free(allocator.malloc(64 << 10, false)); // the pair below always recycles this buffer
     }
@@ -110,9 +95,7 @@ public class AllocatorBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         if (recording != null) {
-            recording.stop();
             recording.close();
-            Files.deleteIfExists(jfrFile);
         }
         allocator.close();
         device.close();

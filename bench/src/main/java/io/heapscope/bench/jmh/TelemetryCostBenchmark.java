@@ -15,7 +15,6 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import jdk.jfr.Event;
 import jdk.jfr.Name;
-import jdk.jfr.Recording;
 import jdk.jfr.StackTrace;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -31,8 +30,6 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -65,10 +62,9 @@ public class TelemetryCostBenchmark {
 
     private HostDevice device;
     private HeapAllocator allocator;
-    private Recording recording;
+    private BenchRecording recording;
     private OpenTelemetrySdk otel;
     private Tracer tracer;
-    private Path jfrFile;
     private boolean bareJfr;
     private boolean bareOtel;
     private long counter;
@@ -144,20 +140,8 @@ public class TelemetryCostBenchmark {
         bareJfr = variant.startsWith("bare-jfr");
         bareOtel = variant.equals("bare-otel");
         if (variant.contains("jfr")) {
-            boolean stacks = variant.endsWith("stacks");
-            jfrFile = Files.createTempFile("heapscope-bench", ".jfr");
-            recording = new Recording();
-            for (String t : new String[]{"heapscope.BufferRecycled", "heapscope.BufferFreed", "bench.BareRecycled",
-                    "bench.BareFreed"}) {
-                if (stacks) {
-                    recording.enable(t).withStackTrace();
-                } else {
-                    recording.enable(t).withoutStackTrace();
-                }
-            }
-            recording.setToDisk(true);
-            recording.setDestination(jfrFile);
-            recording.start();
+            recording = BenchRecording.start(variant.endsWith("stacks"), "heapscope.BufferRecycled",
+                    "heapscope.BufferFreed", "bench.BareRecycled", "bench.BareFreed");
         }
         allocator.free(allocator.malloc(64 << 10, false)); // the pair below always recycles this buffer
     }
@@ -230,9 +214,7 @@ public class TelemetryCostBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
         if (recording != null) {
-            recording.stop();
             recording.close();
-            Files.deleteIfExists(jfrFile);
         }
         allocator.close();
         device.close();
