@@ -1,5 +1,6 @@
 package io.heapscope.agent.events;
 
+import io.heapscope.telemetry.otel.LazyTracer;
 import io.heapscope.telemetry.otel.SpanPolicy;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
@@ -48,10 +49,9 @@ public final class OtelAgentSink implements AgentSink {
     /** Events held at most while OpenTelemetry is undecided; later ones are dropped (and counted). */
     static final int MAX_HELD = 10_000;
 
-    private final Supplier<OpenTelemetry> openTelemetry;
     private final BooleanSupplier decided;
     private final SpanPolicy.Gate gate;
-    private volatile Tracer tracer;
+    private final LazyTracer tracer;
     private final ConcurrentLinkedQueue<Held> held = new ConcurrentLinkedQueue<>();
     private final AtomicInteger heldCount = new AtomicInteger();
     private final AtomicLong heldDropped = new AtomicLong();
@@ -66,7 +66,7 @@ public final class OtelAgentSink implements AgentSink {
      * @param policy        which events become spans
      */
     public OtelAgentSink(Supplier<OpenTelemetry> openTelemetry, BooleanSupplier decided, SpanPolicy policy) {
-        this.openTelemetry = openTelemetry;
+        this.tracer = new LazyTracer(openTelemetry, "io.heapscope.agent", null);
         this.decided = decided;
         this.gate = policy.gate();
     }
@@ -78,7 +78,7 @@ public final class OtelAgentSink implements AgentSink {
 
     /** Called once the agent has decided: the held events become spans, or are dropped when there is none. */
     public void decided() {
-        Tracer t = tracer();
+        Tracer t = tracer.get();
         for (Held h; (h = held.poll()) != null; ) {
             heldCount.decrementAndGet();
             if (t != null) {
@@ -94,21 +94,9 @@ public final class OtelAgentSink implements AgentSink {
         return heldDropped.get();
     }
 
-    private Tracer tracer() {
-        Tracer t = tracer;
-        if (t == null) {
-            OpenTelemetry otel = openTelemetry.get();
-            if (otel == null) {
-                return null;
-            }
-            t = otel.getTracer("io.heapscope.agent");
-            tracer = t;
-        }
-        return t;
-    }
 
     private void span(String name, AttributesBuilder attributes) {
-        Tracer t = tracer();
+        Tracer t = tracer.get();
         if (t != null) {
             if (!held.isEmpty()) {
                 decided();
@@ -139,7 +127,7 @@ public final class OtelAgentSink implements AgentSink {
      * default; sampled out; over the rate limit). Asked before anything of the event is built.
      */
     private boolean off() {
-        return tracer() == null && decided.getAsBoolean() || !gate.eligible() || !gate.take();
+        return tracer.get() == null && decided.getAsBoolean() || !gate.eligible() || !gate.take();
     }
 
     @Override

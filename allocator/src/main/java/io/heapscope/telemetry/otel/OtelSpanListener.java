@@ -35,16 +35,15 @@ public final class OtelSpanListener implements AllocatorListener {
         }
     }
 
-    private final Supplier<OpenTelemetry> openTelemetry;
     private final SpanPolicy.Gate gate;
-    private volatile Tracer tracer;
+    private final LazyTracer tracer;
 
     /**
      * Spans to the OpenTelemetry the supplier gives at the first event (e.g. the global one once it is set), for the
      * events the policy admits.
      */
     public OtelSpanListener(Supplier<OpenTelemetry> openTelemetry, SpanPolicy policy) {
-        this.openTelemetry = openTelemetry;
+        this.tracer = new LazyTracer(openTelemetry, SCOPE, "0.1.0");
         this.gate = policy.gate();
     }
 
@@ -72,26 +71,13 @@ public final class OtelSpanListener implements AllocatorListener {
         return "heapscope." + n;
     }
 
-    /** The tracer, or null while the supplier has no OpenTelemetry yet (nothing is cached until it has one). */
-    private Tracer tracer() {
-        Tracer t = tracer;
-        if (t == null) {
-            OpenTelemetry otel = openTelemetry.get();
-            if (otel == null) {
-                return null;
-            }
-            t = otel.getTracer(SCOPE, "0.1.0");
-            tracer = t;
-        }
-        return t;
-    }
 
     @Override
     public void onEvent(AllocatorEvent event) {
         if (event.kind() != EventKind.ALLOCATION_FAILED && !gate.take()) {
             return; // sampled out or over the rate limit; failures never are
         }
-        Tracer t = tracer();
+        Tracer t = tracer.get();
         if (t == null) {
             return;
         }
