@@ -54,7 +54,6 @@ public final class TestAllocator {
         TestEvents.HeapAllocated e = new TestEvents.HeapAllocated();
         e.heapId = heapId;
         e.heapSize = heapSize;
-        e.heapAvailable = heapSize;
         e.requestedSize = heapSize;
         e.retainCount = 1;
         fill(e, pool);

@@ -12,7 +12,8 @@ import jdk.jfr.StackTrace;
 
 /**
  * Test-only JFR event classes with exactly the names and fields of the allocator's event schema (docs/jmc-rules.md),
- * so that the rules' tests do not depend on the allocator's event classes while those are being rewritten. They live
+ * whose fields the rules' tests set directly to build exact recordings (the allocator's event fields are
+ * package-private); {@code TestEventsSchemaTest} keeps them equal to the allocator's classes. They live
  * in an {@code io.heapscope.telemetry} package, as the real ones do, so that the rules skip their frames when looking
  * for the application's caller.
  */
@@ -61,14 +62,14 @@ public final class TestEvents {
         int useCount;
         @Label("Retain Count")
         int retainCount;
-        @Label("Heap Available")
-        @DataAmount
-        long heapAvailable;
     }
 
     @Name("heapscope.BufferAllocated")
     @Label("Buffer Allocated")
     public static final class BufferAllocated extends BufferEvent {
+        @Label("Heap Available")
+        @DataAmount
+        long heapAvailable;
     }
 
     @Name("heapscope.BufferRecycled")
@@ -88,6 +89,9 @@ public final class TestEvents {
     public static final class BufferReleased extends BufferEvent {
         @Label("GC Age")
         int gcAge;
+        @Label("Heap Available")
+        @DataAmount
+        long heapAvailable;
     }
 
     public abstract static class HeapEvent extends AllocatorEvent {
@@ -96,9 +100,6 @@ public final class TestEvents {
         @Label("Heap Size")
         @DataAmount
         long heapSize;
-        @Label("Heap Available")
-        @DataAmount
-        long heapAvailable;
         @Label("Heap Count")
         int heapCount;
         @Label("Retain Count")
@@ -122,7 +123,7 @@ public final class TestEvents {
     @Label("Garbage Collection")
     public static final class GarbageCollection extends AllocatorEvent {
         @Label("Freed Buffers")
-        int freedBuffers;
+        long freedBuffers;
         @Label("Reclaimed Bytes")
         @DataAmount
         long reclaimedBytes;
