@@ -104,15 +104,15 @@ final class AllocatorLock extends AllocatorLockLayout.WaiterFields {
         WAITING.getAndAdd(this, 1);
         boolean interrupted = false;
         try {
-            int spins = 0;
-            for (int i = 1; ; i++) {
+            for (int spins = 1; ; spins++) {
+                boolean probe = spins % PROBE_EVERY == 0;
                 Thread y = yieldedBy;
                 boolean handedToOthers = y != null && y != t;
-                if ((handedToOthers || (i % PROBE_EVERY == 0 && y == null)) && tryAcquire(t)) {
+                if ((handedToOthers || (probe && y == null)) && tryAcquire(t)) {
                     return;
                 }
-                if (++spins < SPINS) {
-                    if (i % PROBE_EVERY == 0) {
+                if (spins < SPINS) {
+                    if (probe) {
                         Thread.yield(); // lets a preempted owner run when the machine has more threads than cores
                     } else {
                         Thread.onSpinWait();
