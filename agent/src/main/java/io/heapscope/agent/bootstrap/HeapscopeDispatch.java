@@ -57,6 +57,14 @@ public final class HeapscopeDispatch {
         public String attribute;
         /** Allocations the owner reported inside the outermost scope. */
         public int allocations;
+
+        /** Starts an outermost scope of {@code scopeOwner} (or, with nulls, ends it). */
+        void reset(String scopeOwner, String scopeAttribute) {
+            owner = scopeOwner;
+            attribute = scopeAttribute;
+            inner = null;
+            allocations = 0;
+        }
     }
 
     private static volatile Hook hook;
@@ -64,7 +72,6 @@ public final class HeapscopeDispatch {
     private static volatile boolean active;
     private static final ThreadLocal<Scope> SCOPE = new ThreadLocal<>();
     private static final java.util.concurrent.atomic.AtomicLong FAILURES = new java.util.concurrent.atomic.AtomicLong();
-    private static final java.util.concurrent.atomic.AtomicLong NESTED = new java.util.concurrent.atomic.AtomicLong();
     /** The agent's own scope owner: events raised while the agent itself works are dropped (never recorded). */
     private static final String AGENT = "heapscope-agent";
 
@@ -80,10 +87,6 @@ public final class HeapscopeDispatch {
         active = on;
     }
 
-    public static boolean active() {
-        return active;
-    }
-
     /**
      * Enters a scope of {@code framework}. Returns a token for {@link #exit}: 0 nothing entered (inactive), 1 the
      * outermost scope, 2 a nested one (the caller then reports nothing of its own: an outer scope already does).
@@ -94,10 +97,7 @@ public final class HeapscopeDispatch {
         }
         Scope s = scope();
         if (s.depth++ == 0) {
-            s.owner = framework;
-            s.inner = null;
-            s.attribute = attribute;
-            s.allocations = 0;
+            s.reset(framework, attribute);
             return 1;
         }
         return 2;
@@ -107,10 +107,7 @@ public final class HeapscopeDispatch {
         if (token != 0) {
             Scope s = scope();
             if (s.depth > 0 && --s.depth == 0) {
-                s.owner = null;
-                s.attribute = null;
-                s.inner = null;
-                s.allocations = 0;
+                s.reset(null, null);
             }
         }
     }
@@ -130,10 +127,9 @@ public final class HeapscopeDispatch {
         }
         Scope s = scope();
         if (s.depth > 0 && !framework.equals(s.owner)) {
-            if (s.inner == null && (kind <= ALLOCATE_IN_SESSION || kind == MAP) && !AGENT.equals(s.owner)) {
+            if (s.inner == null && allocates(kind) && !AGENT.equals(s.owner)) {
                 s.inner = framework;
             }
-            NESTED.incrementAndGet();
             return;
         }
         int depth = s.depth;
@@ -150,16 +146,18 @@ public final class HeapscopeDispatch {
         } finally {
             s.depth = depth;
             s.owner = owner;
-            if (depth > 0 && (kind <= ALLOCATE_IN_SESSION || kind == MAP)) {
+            if (depth > 0 && allocates(kind)) {
                 s.allocations++;
                 s.inner = null;
             } else if (depth == 0) {
-                s.owner = null;
-                s.inner = null;
-                s.attribute = null;
-                s.allocations = 0;
+                s.reset(null, null);
             }
         }
+    }
+
+    /** Kinds that obtain memory (the inner mechanism of a scope is the first of these). */
+    private static boolean allocates(int kind) {
+        return kind <= ALLOCATE_IN_SESSION || kind == MAP;
     }
 
     /** No lambda or anonymous class: only the three named classes are defined in the bootstrap loader. */
@@ -175,10 +173,5 @@ public final class HeapscopeDispatch {
     /** Hook failures suppressed so far. */
     public static long failures() {
         return FAILURES.get();
-    }
-
-    /** Events of an inner mechanism not reported on their own (attributed to an outer framework or the agent). */
-    public static long nestedEvents() {
-        return NESTED.get();
     }
 }
