@@ -32,17 +32,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.ServiceLoader;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Installs the hooks found by {@link ServiceLoader} and builds the agent's sinks. Nothing is built while every flag
+ * Installs the hooks found by {@link java.util.ServiceLoader} and builds the agent's sinks. Nothing is built while every flag
  * is off (no sinks, no recording, no bytecode): an agent started with {@code verbosity=0} costs only its own loading;
  * a later attach that turns flags on does the rest. A second attach updates the verbosity, and starts the
  * {@code jfr.file} recording it names if none is running.
  */
 final class AgentInstaller {
-    static final AtomicLong TRANSFORM_ERRORS = new AtomicLong();
 
     private static FrameworkEvents events;
     private static boolean hooksInstalled;
@@ -54,9 +51,7 @@ final class AgentInstaller {
 
     /** Every hook on the agent's class path, in service-file order. */
     static List<FrameworkHook> availableHooks() {
-        List<FrameworkHook> hooks = new ArrayList<>();
-        ServiceLoader.load(FrameworkHook.class, AgentInstaller.class.getClassLoader()).forEach(hooks::add);
-        return hooks;
+        return FrameworkHook.available();
     }
 
     /**
@@ -182,8 +177,9 @@ final class AgentInstaller {
         hooksInstalled = true;
         List<MethodHook> methods = new ArrayList<>();
         List<String> prefixes = new ArrayList<>();
+        java.util.Set<String> selected = options.hooks();
         for (FrameworkHook h : availableHooks()) {
-            if (options.hooks().contains(h.name())) {
+            if (selected.contains(h.name())) {
                 methods.addAll(h.methodHooks()); // may load classes it needs retransformed
                 prefixes.addAll(h.classPrefixes());
             }
@@ -343,7 +339,6 @@ final class AgentInstaller {
 
         @Override
         public void failed(String className, Throwable error) {
-            TRANSFORM_ERRORS.incrementAndGet();
             if (Boolean.getBoolean("heapscope.agent.debug")) {
                 System.err.println("heapscope agent: cannot transform " + className + ": " + error);
             }

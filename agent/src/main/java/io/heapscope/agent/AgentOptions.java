@@ -115,8 +115,10 @@ public record AgentOptions(int verbosity, String hooksSpec, Set<SinkKind> sinks,
             throw new IllegalArgumentException("stacks='" + stacks + "' must be true or false");
         }
         String file = lookup("jfr.file", args, props, env, null);
-        long maxSize = parseSize(lookup("jfr.maxsize", args, props, env, "512m"));
-        java.time.Duration maxAge = parseAge(lookup("jfr.maxage", args, props, env, "6h"));
+        String size = lookup("jfr.maxsize", args, props, env, null);
+        long maxSize = size == null ? DEFAULT_JFR_MAX_SIZE : parseSize(size);
+        String age = lookup("jfr.maxage", args, props, env, null);
+        java.time.Duration maxAge = age == null ? DEFAULT_JFR_MAX_AGE : parseAge(age);
         return new AgentOptions(verbosity, hooksSpec, sinks, Boolean.parseBoolean(stacks),
                 file == null ? null : Path.of(file), maxSize, maxAge);
     }

@@ -26,10 +26,6 @@ public final class DirectBufferHook implements FrameworkHook {
         return "direct";
     }
 
-    @Override
-    public String testedWith() {
-        return "JDK 25";
-    }
 
     @Override
     public java.util.List<String> classPrefixes() {

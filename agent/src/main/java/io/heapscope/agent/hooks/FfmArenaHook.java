@@ -21,10 +21,6 @@ public final class FfmArenaHook implements FrameworkHook {
         return "ffm";
     }
 
-    @Override
-    public String testedWith() {
-        return "JDK 25";
-    }
 
     @Override
     public java.util.List<String> classPrefixes() {

@@ -8,13 +8,13 @@ package io.heapscope.agent.hooks;
  * {@link io.heapscope.agent.bootstrap.HeapscopeDispatch}, and can be switched off with the {@code hooks} option.
  */
 public interface FrameworkHook {
+    /** Every hook on the agent's class path, in service-file order, found once (the options, install and report share it). */
+    static java.util.List<FrameworkHook> available() {
+        return FoundHooks.HOOKS;
+    }
+
     /** The name used in the {@code hooks} option (and the framework name its events carry, unless it says otherwise). */
     String name();
-
-    /** The library versions this hook is tested with (shown by {@code help} and in docs/agent.md). */
-    default String testedWith() {
-        return "";
-    }
 
     /**
      * Prefixes of the names of the classes this hook transforms: at install, only loaded classes with these prefixes

@@ -6,7 +6,6 @@ import io.heapscope.allocator.event.TelemetryProvider;
 import io.heapscope.agent.weave.MethodHook;
 
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * The Heapscope allocator reports through its own typed events: for every live and future allocator, the agent adds
@@ -16,7 +15,6 @@ import java.util.function.Consumer;
 public final class HeapscopeAllocatorHook implements FrameworkHook {
     private final int verbosity;
     private final List<TelemetryProvider> telemetry;
-    private Consumer<HeapAllocator> listener;
 
     public HeapscopeAllocatorHook(int verbosity, List<TelemetryProvider> telemetry) {
         this.verbosity = verbosity;
@@ -40,8 +38,7 @@ public final class HeapscopeAllocatorHook implements FrameworkHook {
 
     /** Attaches the agent's flags and telemetry to every live and future allocator. */
     public void install() {
-        listener = this::attach;
-        AllocatorRegistry.addListener(listener);
+        AllocatorRegistry.addListener(this::attach);
     }
 
     private void attach(HeapAllocator a) {

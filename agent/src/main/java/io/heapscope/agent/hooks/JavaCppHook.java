@@ -25,10 +25,6 @@ public final class JavaCppHook implements FrameworkHook {
         return FRAMEWORK;
     }
 
-    @Override
-    public String testedWith() {
-        return "javacpp 1.5.14";
-    }
 
     @Override
     public java.util.List<String> classPrefixes() {

@@ -26,10 +26,6 @@ public final class LwjglHook implements FrameworkHook {
         return FRAMEWORK;
     }
 
-    @Override
-    public String testedWith() {
-        return "lwjgl 3.4.3";
-    }
 
     @Override
     public java.util.List<String> classPrefixes() {

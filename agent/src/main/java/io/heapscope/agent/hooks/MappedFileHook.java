@@ -24,11 +24,6 @@ public final class MappedFileHook implements FrameworkHook {
     }
 
     @Override
-    public String testedWith() {
-        return "JDK 25; Lucene 10 MMapDirectory";
-    }
-
-    @Override
     public java.util.List<String> classPrefixes() {
         return java.util.List.of("sun.nio.ch.FileChannelImpl");
     }

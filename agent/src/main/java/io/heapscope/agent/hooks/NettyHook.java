@@ -49,10 +49,6 @@ public final class NettyHook implements FrameworkHook {
         return "netty";
     }
 
-    @Override
-    public String testedWith() {
-        return "netty-buffer 4.1.138.Final, 4.2.20.Final";
-    }
 
     @Override
     public java.util.List<String> classPrefixes() {

@@ -23,10 +23,6 @@ public final class UnsafeHook implements FrameworkHook {
         return "unsafe";
     }
 
-    @Override
-    public String testedWith() {
-        return "JDK 25";
-    }
 
     @Override
     public java.util.List<String> classPrefixes() {

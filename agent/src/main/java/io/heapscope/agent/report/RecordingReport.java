@@ -1,5 +1,7 @@
 package io.heapscope.agent.report;
 
+import io.heapscope.agent.events.JfrAgentSink;
+import io.heapscope.agent.hooks.MappedFileHook;
 import io.heapscope.agent.timeline.JsonOut;
 
 import jdk.jfr.consumer.RecordedEvent;
@@ -30,10 +32,10 @@ import java.util.TreeMap;
 public final class RecordingReport {
     /** The share of the recording at its end whose allocations are not leak candidates (they may be freed soon). */
     public static final double TAIL = 0.10;
-    static final String ALLOCATION = "heapscope.OffHeapAllocation";
-    static final String FREE = "heapscope.OffHeapFree";
-    static final String MAPPING = "heapscope.FileMapping";
-    static final String UNMAPPING = "heapscope.FileUnmapping";
+    static final String ALLOCATION = JfrAgentSink.ALLOCATION;
+    static final String FREE = JfrAgentSink.FREE;
+    static final String MAPPING = JfrAgentSink.MAPPING;
+    static final String UNMAPPING = JfrAgentSink.UNMAPPING;
     /**
      * Frames that are not the application's: the JDK, the agent's own path, every hook's framework
      * ({@code FrameworkHook.libraryPrefixes}) and Lucene (whose {@code MMapDirectory} maps files for the application).
@@ -44,8 +46,9 @@ public final class RecordingReport {
         List<String> prefixes = new ArrayList<>(List.of("java.", "javax.", "jdk.", "sun.", "com.sun.",
                 "org.apache.lucene.", "io.heapscope.agent.bootstrap.", "io.heapscope.agent.events.",
                 "io.heapscope.agent.FrameworkEvents"));
-        java.util.ServiceLoader.load(io.heapscope.agent.hooks.FrameworkHook.class, RecordingReport.class.getClassLoader())
-                .forEach(h -> prefixes.addAll(h.libraryPrefixes()));
+        for (io.heapscope.agent.hooks.FrameworkHook h : io.heapscope.agent.hooks.FrameworkHook.available()) {
+            prefixes.addAll(h.libraryPrefixes());
+        }
         return List.copyOf(prefixes);
     }
 
@@ -91,7 +94,7 @@ public final class RecordingReport {
                     memory.add(e);
                 }
                 String framework = e.hasField("framework") ? e.getString("framework")
-                        : type.equals(MAPPING) || type.equals(UNMAPPING) ? "mapped" : "";
+                        : type.equals(MAPPING) || type.equals(UNMAPPING) ? MappedFileHook.FRAMEWORK : "";
                 long bytes = e.hasField("size") ? e.getLong("size") : e.hasField("alignedSize") ? e.getLong("alignedSize")
                         : e.hasField("heapSize") ? e.getLong("heapSize")
                         : e.hasField("reclaimedBytes") ? e.getLong("reclaimedBytes") : 0;
@@ -121,7 +124,7 @@ public final class RecordingReport {
         for (RecordedEvent e : memory) {
             String type = e.getEventType().getName();
             boolean allocation = type.equals(ALLOCATION) || type.equals(MAPPING);
-            String framework = e.hasField("framework") ? e.getString("framework") : "mapped";
+            String framework = e.hasField("framework") ? e.getString("framework") : MappedFileHook.FRAMEWORK;
             long size = e.getLong("size");
             long address = e.getLong("address");
             long[] t = totals.computeIfAbsent(framework, k -> new long[6]);
