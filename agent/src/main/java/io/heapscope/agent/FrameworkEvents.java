@@ -27,7 +27,6 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
     private final LiveAddresses live = new LiveAddresses(LiveAddresses.DEFAULT_MAX_BYTES);
     private final ConcurrentHashMap<Long, String> mappedFiles = new ConcurrentHashMap<>();
     private final Method addCloseAction;
-    private final AtomicLong untrackedSessions = new AtomicLong();
 
     FrameworkEvents(int verbosity, List<AgentSink> sinks, Method addCloseAction) {
         this.verbosity = verbosity;
@@ -37,10 +36,6 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
 
     void setVerbosity(int v) {
         verbosity = v;
-    }
-
-    LiveAddresses live() {
-        return live;
     }
 
     @Override
@@ -53,8 +48,8 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
                 FrameworkMetrics.of(framework).allocated(size);
                 if (kind == HeapscopeDispatch.ALLOCATE_TRACKED) {
                     live.put(address, size);
-                } else if (kind == HeapscopeDispatch.ALLOCATE_IN_SESSION && !releaseOnClose(context, framework, inner, address, size)) {
-                    untrackedSessions.incrementAndGet();
+                } else if (kind == HeapscopeDispatch.ALLOCATE_IN_SESSION) {
+                    releaseOnClose(context, framework, address, size);
                 }
                 if ((v & ALLOCATIONS) == 0) {
                     return;
@@ -128,8 +123,11 @@ final class FrameworkEvents implements HeapscopeDispatch.Hook {
         }
     }
 
-    /** Registers a close action on the memory session, so closing its arena reports the free. */
-    private boolean releaseOnClose(Object session, String framework, String inner, long address, long size) {
+    /**
+     * Registers a close action on the memory session, so closing its arena reports the free. Returns false when it
+     * cannot (no close-action method, or a session that takes none: the global arena's memory is never freed).
+     */
+    private boolean releaseOnClose(Object session, String framework, long address, long size) {
         if (addCloseAction == null || session == null) {
             return false;
         }

@@ -92,11 +92,6 @@ public final class JfrAgentSink implements AgentSink {
         return t;
     }
 
-    /** True once JFR is initialized and the agent's event types exist (tests). */
-    boolean typesMade() {
-        return types != null;
-    }
-
     /** The seven event types ({@link EventFactory}: each class is generated and registered with JFR). */
     private static final class Types {
         private final EventFactory allocation = factory(ALLOCATION, "Off-heap Allocation",

@@ -1,5 +1,6 @@
 package io.heapscope.agent.events;
 
+import io.heapscope.telemetry.otel.HeapscopeAttributes;
 import io.heapscope.telemetry.otel.LazyTracer;
 import io.heapscope.telemetry.otel.SpanPolicy;
 import io.opentelemetry.api.OpenTelemetry;
@@ -39,10 +40,10 @@ import java.util.function.Supplier;
  * policy applies when the event is raised (held events too).
  */
 public final class OtelAgentSink implements AgentSink {
-    static final AttributeKey<String> FRAMEWORK = AttributeKey.stringKey("heapscope.framework");
+    static final AttributeKey<String> FRAMEWORK = HeapscopeAttributes.FRAMEWORK;
     static final AttributeKey<String> MECHANISM = AttributeKey.stringKey("heapscope.mechanism");
     static final AttributeKey<Long> SIZE = AttributeKey.longKey("heapscope.size");
-    static final AttributeKey<Long> ADDRESS = AttributeKey.longKey("heapscope.address");
+    static final AttributeKey<Long> ADDRESS = HeapscopeAttributes.ADDRESS;
     static final AttributeKey<String> FILE = AttributeKey.stringKey("heapscope.file");
     static final AttributeKey<Boolean> NEW_CHUNK = AttributeKey.booleanKey("heapscope.new_chunk");
 

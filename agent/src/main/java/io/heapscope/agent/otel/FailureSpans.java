@@ -18,7 +18,8 @@ import java.util.Collection;
  * ({@link #QUEUE} spans, to the same exporter) does not fill. Used for the agent's own SDK only.
  */
 final class FailureSpans implements SpanProcessor {
-    static final String NAME = "heapscope.allocation_failed";
+    static final String NAME = io.heapscope.telemetry.otel.OtelSpanListener.spanName(
+            io.heapscope.allocator.event.EventKind.ALLOCATION_FAILED);
     static final int QUEUE = 65_536;
 
     private final SpanProcessor main;

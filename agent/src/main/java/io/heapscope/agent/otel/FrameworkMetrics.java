@@ -26,11 +26,10 @@ public final class FrameworkMetrics {
     public static final String ALLOCATIONS = "heapscope.framework.allocations";
     public static final String FREES = "heapscope.framework.frees";
     public static final String ALLOCATED_BYTES = "heapscope.framework.allocated";
-    public static final AttributeKey<String> FRAMEWORK = AttributeKey.stringKey("heapscope.framework");
+    public static final AttributeKey<String> FRAMEWORK = io.heapscope.telemetry.otel.HeapscopeAttributes.FRAMEWORK;
 
-    /** The counters of one framework; hooks keep a reference so the hot path does no map lookup. */
+    /** The counters of one framework (found per event with one lock-free {@link ConcurrentHashMap} read). */
     public static final class Counters {
-        final String framework;
         final Attributes attributes;
         final LongAdder liveBytes = new LongAdder();
         final LongAdder liveCount = new LongAdder();
@@ -39,7 +38,6 @@ public final class FrameworkMetrics {
         final LongAdder allocatedBytes = new LongAdder();
 
         Counters(String framework) {
-            this.framework = framework;
             this.attributes = Attributes.of(FRAMEWORK, framework);
         }
 
@@ -54,30 +52,6 @@ public final class FrameworkMetrics {
             liveBytes.add(-bytes);
             liveCount.decrement();
             frees.increment();
-        }
-
-        /** A reallocation in place: the live size changes, no buffer comes or goes. */
-        public void resized(long deltaBytes) {
-            liveBytes.add(deltaBytes);
-            if (deltaBytes > 0) {
-                allocatedBytes.add(deltaBytes);
-            }
-        }
-
-        public long liveBytes() {
-            return liveBytes.sum();
-        }
-
-        public long liveCount() {
-            return liveCount.sum();
-        }
-
-        public long allocations() {
-            return allocations.sum();
-        }
-
-        public long frees() {
-            return frees.sum();
         }
     }
 

@@ -48,7 +48,7 @@ public final class WorkloadReader {
             }
         }
         String name = nameOf(file);
-        if (head[0] == 'F' && head[1] == 'L' && head[2] == 'R' && head[3] == 0) {
+        if (isJfrMagic(head)) {
             return readJfr(file, name);
         }
         byte[] data;
@@ -488,5 +488,10 @@ public final class WorkloadReader {
 
     private static String abbreviate(String s) {
         return s.length() > 120 ? s.substring(0, 120) + "..." : s;
+    }
+
+    /** True when these first bytes of a file are a JFR recording's magic ({@code FLR\0}). */
+    public static boolean isJfrMagic(byte[] head) {
+        return head.length >= 4 && head[0] == 'F' && head[1] == 'L' && head[2] == 'R' && head[3] == 0;
     }
 }

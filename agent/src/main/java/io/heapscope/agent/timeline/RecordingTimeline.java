@@ -1,5 +1,7 @@
 package io.heapscope.agent.timeline;
 
+import io.heapscope.agent.events.JfrAgentSink;
+import io.heapscope.agent.hooks.MappedFileHook;
 import io.heapscope.agent.replay.WorkloadReader;
 
 
@@ -119,8 +121,8 @@ public final class RecordingTimeline {
             case "heapscope.MemoryPressure" -> TimelineEvent.Kind.MEMORY_PRESSURE;
             // the agent's framework events: memory a framework obtained or gave back (pool-internal buffer events
             // are not memory coming or going, so they are not on the timeline)
-            case "heapscope.OffHeapAllocation", "heapscope.FileMapping" -> TimelineEvent.Kind.BUFFER_ALLOCATED;
-            case "heapscope.OffHeapFree", "heapscope.FileUnmapping" -> TimelineEvent.Kind.BUFFER_FREED;
+            case JfrAgentSink.ALLOCATION, JfrAgentSink.MAPPING -> TimelineEvent.Kind.BUFFER_ALLOCATED;
+            case JfrAgentSink.FREE, JfrAgentSink.UNMAPPING -> TimelineEvent.Kind.BUFFER_FREED;
             default -> null;
         };
     }
@@ -128,7 +130,8 @@ public final class RecordingTimeline {
     private static TimelineEvent toMemoryEvent(TimelineEvent.Kind k, RecordedEvent e, Map<String, String> strings) {
         boolean heap = k == TimelineEvent.Kind.HEAP_ALLOCATED || k == TimelineEvent.Kind.HEAP_RELEASED;
         String type = e.getEventType().getName();
-        String framework = type.startsWith("heapscope.File") ? "mapped" : str(e, "framework");
+        String framework = type.equals(JfrAgentSink.MAPPING) || type.equals(JfrAgentSink.UNMAPPING) ? MappedFileHook.FRAMEWORK
+                : str(e, "framework");
         boolean agentEvent = e.hasField("size") && !e.hasField("alignedSize");
         return TimelineEvent.builder(k)
                 .framework(framework.isEmpty() ? TimelineEvent.FRAMEWORK_HEAPSCOPE

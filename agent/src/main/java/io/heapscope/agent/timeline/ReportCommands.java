@@ -1,5 +1,7 @@
 package io.heapscope.agent.timeline;
 
+import io.heapscope.agent.replay.WorkloadReader;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -58,8 +60,7 @@ public final class ReportCommands {
 
     private static boolean isJfr(Path p) throws IOException {
         try (java.io.InputStream in = Files.newInputStream(p)) {
-            byte[] magic = in.readNBytes(4);
-            return magic.length == 4 && magic[0] == 'F' && magic[1] == 'L' && magic[2] == 'R' && magic[3] == 0;
+            return WorkloadReader.isJfrMagic(in.readNBytes(4));
         }
     }
 

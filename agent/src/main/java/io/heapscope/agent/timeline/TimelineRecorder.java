@@ -225,9 +225,8 @@ public final class TimelineRecorder implements AllocatorListener {
                 }
                 if (e.pressure() && Double.isNaN(pressureSince)) {
                     pressureSince = x;
-                } else if (!e.pressure() && !Double.isNaN(pressureSince)) {
-                    pressure.add(new double[] {pressureSince, x});
-                    pressureSince = Double.NaN;
+                } else if (!e.pressure()) {
+                    closePressure();
                 }
             }
             case POOL_STATISTICS -> {
