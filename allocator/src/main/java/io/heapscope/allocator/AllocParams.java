@@ -9,9 +9,6 @@ final class AllocParams {
     BufferBlock bufferBlock;
     /** True when the low watermark is exceeded: relieve the pressure before allocating. */
     boolean hasMemoryPressure;
-    boolean hasUnifiedMemory = true;
-    /** Heaps are sized by {@link SplitPolicy} ({@link AllocationPolicy#SPLIT}). */
-    boolean split;
     /** Set when the buffer came from the cache; its gc age at that moment. */
     boolean recycled;
     int recycledGcAge;

@@ -1226,10 +1226,11 @@ public final class HeapAllocator implements AutoCloseable {
         BufferPool pool = params.pool;
         HeapBlock heap = pool.heaps.ceiling(HeapBlock.searchKey(params.size()));
         if (heap == null) {
-            heap = HeapBlock.create(params, device, pool.usage, heapCounter + 1);
+            HeapBlock.Sizing sizing = split ? SplitPolicy.sizing(params.size())
+                    : HeapBlock.sizing(params.size(), params.hasMemoryPressure, unifiedMemory);
+            heap = HeapBlock.create(sizing, pool, device, pool.usage, heapCounter + 1);
             if (heap == null) {
-                params.refusedHeapSize = HeapBlock.sizing(params.size(), params.hasMemoryPressure,
-                        params.hasUnifiedMemory).heapSize();
+                params.refusedHeapSize = sizing.heapSize();
             } else {
                 heapCounter++;
                 totalAllocatedMemory.increase(heap.total);
@@ -1368,8 +1369,6 @@ public final class HeapAllocator implements AutoCloseable {
         AllocParams params = new AllocParams(allocSize, size, pool);
         // memory pressure matters only for large buffers once the low watermark is reached
         params.hasMemoryPressure = !pool.isSmall() && lowWatermarkValue() <= 0;
-        params.hasUnifiedMemory = unifiedMemory;
-        params.split = split;
         if (!pool.isSmall() && params.hasMemoryPressure != underMemoryPressure) {
             underMemoryPressure = params.hasMemoryPressure;
             events.memoryPressure(pool, underMemoryPressure, lowWatermarkLimit, currentAllocatedSize());

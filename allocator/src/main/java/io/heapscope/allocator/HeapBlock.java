@@ -58,10 +58,8 @@ final class HeapBlock {
         return new Sizing(SizeClasses.ROUND_LARGE * ((size + SizeClasses.ROUND_LARGE - 1) / SizeClasses.ROUND_LARGE), false);
     }
 
-    /** {@code createHeapBlock}: a new heap for the request, or null when the device has no memory for it. */
-    static HeapBlock create(AllocParams params, Device device, int usage, long id) {
-        Sizing sizing = params.split ? SplitPolicy.sizing(params.size())
-                : sizing(params.size(), params.hasMemoryPressure, params.hasUnifiedMemory);
+    /** {@code createHeapBlock}: a new heap of this sizing for the pool, or null when the device has no memory for it. */
+    static HeapBlock create(Sizing sizing, BufferPool pool, Device device, int usage, long id) {
         HeapDescriptor d = new HeapDescriptor(sizing.heapSize(),
                 (usage & UsageFlags.SHARED) != 0 ? StorageMode.SHARED : StorageMode.PRIVATE,
                 CpuCacheMode.DEFAULT_CACHE,
@@ -72,7 +70,7 @@ final class HeapBlock {
             return null;
         }
         heap.setPurgeableState(PurgeableState.NON_VOLATILE);
-        return new HeapBlock(heap.maxAvailableSize(SizeClasses.PAGE_SIZE), heap, params.pool, id, sizing.split());
+        return new HeapBlock(heap.maxAvailableSize(SizeClasses.PAGE_SIZE), heap, pool, id, sizing.split());
     }
 
     Buffer newBuffer(long length, int usage) {

@@ -96,6 +96,22 @@ class BadInputTest {
         }
     }
 
+    /** Under the split policy heaps are sized by it: the error names the heap that policy asked for. */
+    @org.junit.jupiter.api.Test
+    void aRefusedHeapIsNamedWithTheSplitPolicysSize() {
+        try (Device d = TestDevices.host(64 * Fixture.MiB);
+             HeapAllocator a = HeapAllocator.builder(d).policy(AllocationPolicy.SPLIT).highWatermarkRatio(0)
+                     .lowWatermarkRatio(0).build()) {
+            // the host device takes heaps up to twice its capacity: two 50 MiB heaps, then a third is refused
+            MpsBuffer first = a.malloc(50 * Fixture.MiB, false);
+            MpsBuffer second = a.malloc(50 * Fixture.MiB, false);
+            MpsOutOfMemoryException e = assertThrows(MpsOutOfMemoryException.class, () -> a.malloc(50 * Fixture.MiB, false));
+            assertTrue(e.getMessage().contains("refused a new private heap of 50.00 MiB"), e.getMessage());
+            a.free(first);
+            a.free(second);
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void badSettingsNameTheVariableAndTheLimit() {
         java.util.Properties p = new java.util.Properties();
