@@ -35,6 +35,11 @@ final class BufferBlock {
     /** Free requested but deferred (scalar pool, or buffer still retained by the device). */
     boolean freePending;
     int useCount;
+
+    /** Handed out and owned now: in use, no free pending, no free closing its view. */
+    boolean isOwned() {
+        return inUse && !freePending && !closing;
+    }
     /**
      * The pool's aging tick when this buffer last became available. The seed increments a gc_count on every cached
      * buffer at each large-pool lookup; we derive the same number as (pool tick - this), which costs O(1).

@@ -13,7 +13,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.EnumSet;
 import java.util.Iterator;
@@ -74,8 +73,7 @@ public final class HeapAllocator implements AutoCloseable {
     private final AllocatorLock lock = new AllocatorLock();
     /** Allocated buffers (in use or cached) by device address. */
     private final AddressMap allocatedBuffers = new AddressMap();
-    private final EnumMap<PoolKind, BufferPool> pools = new EnumMap<>(PoolKind.class);
-    /** The same pools by {@link PoolKind#ordinal()}, for the hot path (an array load, no key check). */
+    /** The pools by {@link PoolKind#ordinal()} (an array load on the hot path, no key check). */
     private final BufferPool[] poolByOrdinal = new BufferPool[PoolKind.values().length];
     /** Reserved bytes: all heaps, including cached buffers (m_total_allocated_memory). */
     private final Stat totalAllocatedMemory = new Stat();
@@ -142,7 +140,6 @@ public final class HeapAllocator implements AutoCloseable {
         this.events = new AllocatorEvents(id, this, pending, b.verbosity);
         for (PoolKind kind : PoolKind.values()) {
             BufferPool pool = new BufferPool(kind);
-            pools.put(kind, pool);
             poolByOrdinal[kind.ordinal()] = pool;
         }
         for (AllocatorListener l : b.listeners) {
@@ -305,10 +302,9 @@ public final class HeapAllocator implements AutoCloseable {
         Arena scope;
         lock.lock();
         try {
-            // a live use of one of this allocator's buffers (its pool is ours; buffers in use are never released, so
-            // this is the address lookup's answer without hashing on the hot path)
-            BufferPool pool = block.pool();
-            if (!buffer.isCurrent() || poolByOrdinal[pool.kind.ordinal()] != pool) {
+            // the handle is this allocator's (checked above) and its use is the buffer's current one: the address
+            // lookup's answer without hashing on the hot path, as buffers in use are never released
+            if (!buffer.isCurrent()) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " (use " + block.useCount
                         + ", at 0x" + Long.toHexString(block.address()) + "): this handle was already freed");
             }
@@ -381,7 +377,7 @@ public final class HeapAllocator implements AutoCloseable {
                 throw new IllegalArgumentException("no buffer of allocator " + id + " at address 0x"
                         + Long.toHexString(address));
             }
-            if (!block.inUse || block.freePending || block.closing) {
+            if (!block.isOwned()) {
                 throw new IllegalStateException("double free of buffer #" + block.id + " at 0x"
                         + Long.toHexString(address) + ": it is not in use");
             }
@@ -422,7 +418,7 @@ public final class HeapAllocator implements AutoCloseable {
     public void freeInactiveBuffers() {
         lock.lock();
         try {
-            for (BufferPool pool : pools.values()) {
+            for (BufferPool pool : poolByOrdinal) {
                 for (Iterator<BufferBlock> it = pool.buffersPendingFree.iterator(); it.hasNext(); ) {
                     BufferBlock b = it.next();
                     if (b.retainCount() <= 1) {
@@ -523,7 +519,7 @@ public final class HeapAllocator implements AutoCloseable {
         lock.lock();
         try {
             BufferBlock b = allocatedBuffers.get(address);
-            if (b == null || !b.pool().isShared() || !b.inUse || b.freePending || b.closing) {
+            if (b == null || !b.pool().isShared() || !b.isOwned()) {
                 return SharedBufferPointer.NONE;
             }
             return new SharedBufferPointer(ownedView(b), b.retainCount());
@@ -896,8 +892,8 @@ public final class HeapAllocator implements AutoCloseable {
     }
 
     private List<PoolSnapshot> poolSnapshotsLocked() {
-        List<PoolSnapshot> out = new ArrayList<>(pools.size());
-        for (BufferPool p : pools.values()) {
+        List<PoolSnapshot> out = new ArrayList<>(poolByOrdinal.length);
+        for (BufferPool p : poolByOrdinal) {
             long largestFree = 0;
             for (HeapBlock h : p.heaps) {
                 largestFree = Math.max(largestFree, h.available);
@@ -955,7 +951,7 @@ public final class HeapAllocator implements AutoCloseable {
             } catch (IllegalStateException e) {
                 // the device (and its stream) was closed first: the stream finished its work when it closed, so
                 // the cache can be released without waiting
-                for (BufferPool pool : pools.values()) {
+                for (BufferPool pool : poolByOrdinal) {
                     releaseBuffers(pool);
                 }
             }
@@ -985,7 +981,7 @@ public final class HeapAllocator implements AutoCloseable {
                     inUse += b.size;
                 }
             }
-            for (BufferPool p : pools.values()) {
+            for (BufferPool p : poolByOrdinal) {
                 long allocated = 0;
                 int n = 0;
                 for (BufferBlock b : allocatedBuffers.values()) {
@@ -1579,7 +1575,7 @@ public final class HeapAllocator implements AutoCloseable {
 
     /** Releases the heaps left without any buffer (garbage collection keeps emptied split heaps, as the seed does). */
     private void releaseEmptyHeaps() {
-        for (BufferPool pool : pools.values()) {
+        for (BufferPool pool : poolByOrdinal) {
             releaseEmptyHeaps(pool);
         }
     }
@@ -1637,7 +1633,7 @@ public final class HeapAllocator implements AutoCloseable {
         } finally {
             reacquire(holds);
         }
-        for (BufferPool pool : pools.values()) {
+        for (BufferPool pool : poolByOrdinal) {
             releaseBuffers(pool);
         }
         return true;

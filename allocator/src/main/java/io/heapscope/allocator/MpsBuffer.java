@@ -38,7 +38,7 @@ public final class MpsBuffer {
 
     /** True while this handle's allocation is the buffer's current use. */
     boolean isCurrent() {
-        return block.inUse && !block.freePending && !block.closing && block.useCount == use;
+        return block.isOwned() && block.useCount == use;
     }
 
     /** The buffer id ({@code getBufferId}), unique per allocator. */
