@@ -74,10 +74,15 @@ final class HostStream implements CommandStream {
         }
         queue.add(task);
         if (worker == null) {
-            Thread t = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
-            worker = t;
-            t.start();
+            startWorker();
         }
+    }
+
+    /** Under this stream's lock, when no worker runs. */
+    private void startWorker() {
+        Thread t = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
+        worker = t;
+        t.start();
     }
 
     @Override
@@ -216,15 +221,12 @@ final class HostStream implements CommandStream {
             if (stopped) {
                 return;
             }
-            // the queued work still runs; then the worker ends
-            queue.add(STOP);
+            stopped = true;
             w = worker;
             if (w == null) {
-                w = Thread.ofPlatform().daemon().name(name).unstarted(this::loop);
-                worker = w;
-                w.start();
+                return; // an idle stream: no worker, nothing queued (enqueue starts one whenever it queues)
             }
-            stopped = true;
+            queue.add(STOP); // the queued work still runs; then the worker ends
         }
         if (!isStreamThread()) {
             try {
