@@ -1821,6 +1821,17 @@ public final class HeapAllocator implements AutoCloseable {
          * @throws IllegalArgumentException naming the unknown entry
          */
         public Builder sinks(String list) {
+            this.sinks = parseSinks(list);
+            return this;
+        }
+
+        /**
+         * The sink names in a list as users write it ({@code jfr,otel,log} or {@code none}; ',', '|' or '+'
+         * between them), lower case, in order.
+         *
+         * @throws IllegalArgumentException naming the unknown entry
+         */
+        public static Set<String> parseSinks(String list) {
             Set<String> out = new LinkedHashSet<>();
             for (String part : list.split("[,|+]")) {
                 String p = part.strip().toLowerCase(Locale.ROOT);
@@ -1833,8 +1844,7 @@ public final class HeapAllocator implements AutoCloseable {
                 }
                 out.add(p);
             }
-            this.sinks = out;
-            return this;
+            return out;
         }
 
         /** Why this device was chosen; printed in the first PROFILING line. */

@@ -1,5 +1,7 @@
 package io.heapscope.telemetry;
 
+import io.heapscope.allocator.HeapAllocator;
+
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
@@ -21,23 +23,15 @@ public enum SinkKind {
     }
 
     /**
-     * Parses a comma or '|' separated list ({@code none} for no sink).
+     * Parses a list separated by ',', '|' or '+' ({@code none} for no sink), as
+     * {@link HeapAllocator.Builder#parseSinks} does for the allocator.
      *
      * @throws IllegalArgumentException naming the unknown entry
      */
     public static Set<SinkKind> parse(String text) {
         Set<SinkKind> out = EnumSet.noneOf(SinkKind.class);
-        for (String part : text.split("[,|]")) {
-            String p = part.strip().toUpperCase(Locale.ROOT);
-            if (p.isEmpty() || p.equals("NONE")) {
-                continue;
-            }
-            try {
-                out.add(SinkKind.valueOf(p));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown sink '" + part.strip() + "' in '" + text
-                        + "' (known: jfr, otel, log, none)");
-            }
+        for (String name : HeapAllocator.Builder.parseSinks(text)) {
+            out.add(SinkKind.valueOf(name.toUpperCase(Locale.ROOT)));
         }
         return out;
     }
