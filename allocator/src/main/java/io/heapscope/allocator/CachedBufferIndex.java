@@ -46,10 +46,6 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
         int count() {
             return hi - lo;
         }
-
-        BufferBlock first() {
-            return blocks[lo];
-        }
     }
 
     private final SizeTable bySize = new SizeTable();
@@ -328,11 +324,6 @@ final class CachedBufferIndex implements Iterable<BufferBlock> {
                     i = j;
                 }
             }
-        }
-
-        @Override
-        public String toString() {
-            return Arrays.toString(table);
         }
     }
 }
