@@ -1,7 +1,6 @@
 package io.heapscope.allocator;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
