@@ -11,16 +11,18 @@ import java.util.List;
  */
 final class PendingWork {
     private Object first;
-    private List<Object> more;
+    /** Every item, {@link #first} included, once there are two or more; else null. */
+    private List<Object> all;
 
     void add(Object item) {
         if (first == null) {
             first = item;
         } else {
-            if (more == null) {
-                more = new ArrayList<>(4);
+            if (all == null) {
+                all = new ArrayList<>(4);
+                all.add(first);
             }
-            more.add(item);
+            all.add(item);
         }
     }
 
@@ -35,14 +37,11 @@ final class PendingWork {
             return null;
         }
         first = null;
-        List<Object> rest = more;
-        if (rest == null) {
+        List<Object> items = all;
+        if (items == null) {
             return one;
         }
-        more = null;
-        List<Object> all = new ArrayList<>(rest.size() + 1);
-        all.add(one);
-        all.addAll(rest);
-        return all;
+        all = null;
+        return items;
     }
 }
