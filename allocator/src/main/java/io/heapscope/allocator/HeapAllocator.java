@@ -83,6 +83,11 @@ public final class HeapAllocator implements AutoCloseable {
     private final PendingWork pending = new PendingWork();
     private final AllocatorEvents events;
     private final Map<String, MemoryCallback> callbacks = new LinkedHashMap<>();
+    /**
+     * The callbacks' values, remade when one is added or removed: each callback round runs this array outside the
+     * lock, so a round is not copied per operation.
+     */
+    private MemoryCallback[] callbackRound = new MemoryCallback[0];
     private final LongAdder callbackFailures = new LongAdder();
     /** Whether the seed's diagnostic lines are written (the "log" sink). */
     private final boolean logLines;
@@ -827,6 +832,7 @@ public final class HeapAllocator implements AutoCloseable {
         lock.lock();
         try {
             callbacks.put(name, callback);
+            callbackRound = callbacks.values().toArray(new MemoryCallback[0]);
         } finally {
             unlock();
         }
@@ -835,7 +841,9 @@ public final class HeapAllocator implements AutoCloseable {
     public boolean removeCallback(String name) {
         lock.lock();
         try {
-            return callbacks.remove(name) != null;
+            boolean removed = callbacks.remove(name) != null;
+            callbackRound = callbacks.values().toArray(new MemoryCallback[0]);
+            return removed;
         } finally {
             unlock();
         }
@@ -1690,7 +1698,7 @@ public final class HeapAllocator implements AutoCloseable {
 
     /** Queues a callback round, run after the operation without the lock. */
     private void queueCallbacks(MpsBuffer buffer, CallbackEvent event) {
-        pending.add(new CallbackCall(callbacks.values().toArray(new MemoryCallback[0]), buffer, event));
+        pending.add(new CallbackCall(callbackRound, buffer, event));
     }
 
     /**
@@ -1702,7 +1710,7 @@ public final class HeapAllocator implements AutoCloseable {
         if (callbacks.isEmpty()) {
             return true;
         }
-        MemoryCallback[] cbs = callbacks.values().toArray(new MemoryCallback[0]);
+        MemoryCallback[] cbs = callbackRound;
         int holds = releaseAllHolds();
         try {
             runCallbacks(cbs, null, CallbackEvent.ALLOCATION_FAILED);
