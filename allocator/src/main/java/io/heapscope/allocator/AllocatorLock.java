@@ -28,13 +28,15 @@ import java.util.concurrent.locks.LockSupport;
  * JCTools and Caffeine do), so a spinning waiter does not pull the line the owner writes at every operation.
  */
 final class AllocatorLock extends AllocatorLockLayout.WaiterFields {
-    /** Releases with a waiter present before the owner yields: about 50 µs of cached pairs. */
-    static final int SLICE = 2048;
+    /** Releases with a waiter present before the owner yields: about 200 µs of cached pairs. */
+    static final int SLICE = 8192;
     /**
      * A waiter looks at the lock word itself this often, to take a lock whose owner left for good without using up
      * its slice; rarely, so it seldom takes the lock from an owner between two operations.
      */
-    static final int PROBE_EVERY = 256;
+    static final int PROBE_EVERY = 2048;
+    /** A waiter yields the CPU this often: a preempted owner runs when the machine has more threads than cores. */
+    static final int YIELD_EVERY = 256;
     /** Spins before a waiter parks: tens of microseconds. */
     static final int SPINS = 1 << 12;
 
@@ -112,8 +114,8 @@ final class AllocatorLock extends AllocatorLockLayout.WaiterFields {
                     return;
                 }
                 if (spins < SPINS) {
-                    if (probe) {
-                        Thread.yield(); // lets a preempted owner run when the machine has more threads than cores
+                    if (spins % YIELD_EVERY == 0) {
+                        Thread.yield();
                     } else {
                         Thread.onSpinWait();
                     }
